@@ -1,0 +1,176 @@
+//! The RecordBatch v2 header (61 bytes) and the framing fields before it.
+
+use crate::bytes::wire::{WireResult, be_i8, be_i16, be_i32, be_i64, be_u32};
+
+/// Bytes before `batchLength` counts: baseOffset (8) + batchLength (4).
+pub const LOG_OVERHEAD: usize = 12;
+/// Bytes up to and including `magic`: what Kafka reads to frame a batch.
+pub const HEADER_SIZE_UP_TO_MAGIC: usize = 17;
+/// The full v2 header, baseOffset through the records count.
+pub const BATCH_HEADER_SIZE: usize = 61;
+/// Kafka rejects a batchLength below the smallest legacy (v0) message.
+pub const MIN_BATCH_LENGTH: i32 = 14;
+/// Where the CRC-covered bytes (attributes onward) start.
+pub const CRC_START: usize = 21;
+
+/// The fields of a RecordBatch v2 header, as stored.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BatchHeader {
+    /// Offset of the first record in the batch.
+    pub base_offset: i64,
+    /// Bytes after this field, to the end of the batch.
+    pub batch_length: i32,
+    /// Leader epoch of the leader that appended the batch.
+    pub partition_leader_epoch: i32,
+    /// Format version; 2 for every KRaft batch.
+    pub magic: i8,
+    /// CRC-32C of everything from `attributes` to the end of the batch.
+    pub crc: u32,
+    /// Compression (bits 0-2), timestamp type (3), transactional (4),
+    /// control (5), has delete horizon (6).
+    pub attributes: i16,
+    /// `lastOffset - baseOffset`.
+    pub last_offset_delta: i32,
+    /// First record's timestamp, or the delete horizon when bit 6 is set.
+    pub base_timestamp: i64,
+    pub max_timestamp: i64,
+    pub producer_id: i64,
+    pub producer_epoch: i16,
+    pub base_sequence: i32,
+    /// Number of records that follow the header.
+    pub records_count: i32,
+}
+
+/// The framing prefix every batch starts with: baseOffset, batchLength,
+/// partitionLeaderEpoch, magic.
+pub fn parse_batch_frame(input: &[u8]) -> WireResult<'_, (i64, i32, i32, i8)> {
+    let (input, base_offset) = be_i64(input)?;
+    let (input, batch_length) = be_i32(input)?;
+    let (input, partition_leader_epoch) = be_i32(input)?;
+    let (input, magic) = be_i8(input)?;
+    Ok((
+        input,
+        (base_offset, batch_length, partition_leader_epoch, magic),
+    ))
+}
+
+/// The whole 61-byte v2 header.
+pub fn parse_batch_header(input: &[u8]) -> WireResult<'_, BatchHeader> {
+    let (input, (base_offset, batch_length, partition_leader_epoch, magic)) =
+        parse_batch_frame(input)?;
+    let (input, crc) = be_u32(input)?;
+    let (input, attributes) = be_i16(input)?;
+    let (input, last_offset_delta) = be_i32(input)?;
+    let (input, base_timestamp) = be_i64(input)?;
+    let (input, max_timestamp) = be_i64(input)?;
+    let (input, producer_id) = be_i64(input)?;
+    let (input, producer_epoch) = be_i16(input)?;
+    let (input, base_sequence) = be_i32(input)?;
+    let (input, records_count) = be_i32(input)?;
+    Ok((
+        input,
+        BatchHeader {
+            base_offset,
+            batch_length,
+            partition_leader_epoch,
+            magic,
+            crc,
+            attributes,
+            last_offset_delta,
+            base_timestamp,
+            max_timestamp,
+            producer_id,
+            producer_epoch,
+            base_sequence,
+            records_count,
+        },
+    ))
+}
+
+/// Compression codecs, by the attribute bits' value.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Compression {
+    None,
+    Gzip,
+    Snappy,
+    Lz4,
+    Zstd,
+    /// Values 5-7 are not assigned.
+    Unknown(u8),
+}
+
+impl Compression {
+    /// The name Kafka prints (`compresscodec: none`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Compression::None => "none",
+            Compression::Gzip => "gzip",
+            Compression::Snappy => "snappy",
+            Compression::Lz4 => "lz4",
+            Compression::Zstd => "zstd",
+            Compression::Unknown(_) => "unknown",
+        }
+    }
+}
+
+impl BatchHeader {
+    pub fn last_offset(&self) -> i64 {
+        self.base_offset
+            .wrapping_add(i64::from(self.last_offset_delta))
+    }
+
+    /// Size of the batch in the file, framing included.
+    pub fn size_in_bytes(&self) -> usize {
+        LOG_OVERHEAD + self.batch_length.max(0) as usize
+    }
+
+    pub fn compression(&self) -> Compression {
+        match self.attributes & 0x7 {
+            0 => Compression::None,
+            1 => Compression::Gzip,
+            2 => Compression::Snappy,
+            3 => Compression::Lz4,
+            4 => Compression::Zstd,
+            n => Compression::Unknown(n as u8),
+        }
+    }
+
+    pub fn is_log_append_time(&self) -> bool {
+        self.attributes & 0x08 != 0
+    }
+
+    /// `CreateTime` or `LogAppendTime`, as Kafka prints the timestamp type.
+    pub fn timestamp_type(&self) -> &'static str {
+        if self.is_log_append_time() {
+            "LogAppendTime"
+        } else {
+            "CreateTime"
+        }
+    }
+
+    pub fn is_transactional(&self) -> bool {
+        self.attributes & 0x10 != 0
+    }
+
+    pub fn is_control(&self) -> bool {
+        self.attributes & 0x20 != 0
+    }
+
+    /// The delete horizon, when the batch carries one (in `baseTimestamp`).
+    pub fn delete_horizon_ms(&self) -> Option<i64> {
+        (self.attributes & 0x40 != 0).then_some(self.base_timestamp)
+    }
+
+    /// Kafka's `lastSequence`: -1 without a sequence, else wrapping at i32::MAX.
+    pub fn last_sequence(&self) -> i32 {
+        if self.base_sequence == -1 {
+            return -1;
+        }
+        let last = i64::from(self.base_sequence) + i64::from(self.last_offset_delta);
+        if last > i64::from(i32::MAX) {
+            (last - i64::from(i32::MAX) - 1) as i32
+        } else {
+            last as i32
+        }
+    }
+}

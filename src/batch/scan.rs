@@ -1,0 +1,374 @@
+//! Walking the batches of a file, window by window.
+//!
+//! The scanner never holds the file: the caller hands it a window of bytes
+//! (the whole mapping, or a buffer refilled from the file) and it answers
+//! with the next event or with the byte range it needs next. This keeps
+//! memory bounded by the largest batch and lets the same code serve mapped
+//! snapshots and segments read with plain reads.
+//!
+//! Framing follows Kafka's `FileLogInputStream`: a batch needs at least 17
+//! bytes to be framed, a `batchLength` below 14 is corrupt, and a batch that
+//! runs past the end of the file ends the walk. In [`Mode::Recover`], instead
+//! of stopping, the scanner looks for the next position where a well-formed
+//! v2 header with a valid CRC starts and resumes there.
+
+use super::header::{
+    BATCH_HEADER_SIZE, BatchHeader, CRC_START, HEADER_SIZE_UP_TO_MAGIC, LOG_OVERHEAD,
+    MIN_BATCH_LENGTH, parse_batch_frame, parse_batch_header,
+};
+
+/// How to treat damage.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    /// Stop where Kafka's dump stops (trailing bytes), resync only where
+    /// Kafka would crash.
+    Kafka,
+    /// Resync past every kind of damage.
+    Recover,
+}
+
+/// One well-framed batch.
+#[derive(Clone, Copy, Debug)]
+pub struct Batch<'a> {
+    /// Byte position of the batch in the file.
+    pub position: u64,
+    pub header: BatchHeader,
+    /// The whole batch, framing included.
+    pub bytes: &'a [u8],
+    /// Whether the stored CRC matches the bytes.
+    pub crc_valid: bool,
+}
+
+impl<'a> Batch<'a> {
+    /// The bytes after the 61-byte header: the (possibly compressed) records.
+    pub fn records(&self) -> &'a [u8] {
+        &self.bytes[BATCH_HEADER_SIZE.min(self.bytes.len())..]
+    }
+
+    pub fn computed_crc(&self) -> u32 {
+        crc32c::crc32c(&self.bytes[CRC_START..])
+    }
+}
+
+/// What was wrong where framing broke down.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DamageKind {
+    /// `batchLength` below the smallest possible batch.
+    LengthTooSmall { batch_length: i32 },
+    /// The batch claims more bytes than the file holds after it.
+    PastEnd { batch_length: i32, available: u64 },
+    /// Fewer bytes than a batch frame at the end of the file.
+    ShortTail,
+    /// Not a v2 batch.
+    BadMagic { magic: i8 },
+    /// Only zero bytes from here to the end (a preallocated segment tail).
+    ZeroTail,
+}
+
+impl std::fmt::Display for DamageKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            DamageKind::LengthTooSmall { batch_length } => write!(
+                f,
+                "batch length {batch_length} is smaller than the minimum record overhead ({MIN_BATCH_LENGTH})"
+            ),
+            DamageKind::PastEnd {
+                batch_length,
+                available,
+            } => write!(
+                f,
+                "batch length {batch_length} runs past the end of the file ({available} bytes follow the length field)"
+            ),
+            DamageKind::ShortTail => f.write_str("too few bytes left for a batch header"),
+            DamageKind::BadMagic { magic } => {
+                write!(f, "magic {magic} is not a v2 record batch")
+            }
+            DamageKind::ZeroTail => f.write_str("zero-filled tail (preallocated space)"),
+        }
+    }
+}
+
+/// A damaged byte range and where reading resumed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Damage {
+    /// First byte that could not be framed.
+    pub position: u64,
+    /// Bytes skipped.
+    pub length: u64,
+    /// What was found at `position`.
+    pub kind: DamageKind,
+    /// The next good batch after the damage, if any.
+    pub resumed_at: Option<u64>,
+    /// Whether Kafka's own dump would stop here and count the bytes as
+    /// "invalid bytes at the end" (rather than crash).
+    pub kafka_trailing: bool,
+}
+
+/// What the scanner found.
+#[derive(Debug)]
+pub enum Event<'a> {
+    Batch(Batch<'a>),
+    Damage(Damage),
+}
+
+/// The scanner's answer to one window.
+#[derive(Debug)]
+pub enum Step<'a> {
+    Event(Event<'a>),
+    /// Call again with a window that holds `needed` bytes from `from`
+    /// (or everything up to the end of the file).
+    NeedMore {
+        from: u64,
+        needed: usize,
+    },
+    Done,
+}
+
+#[derive(Clone, Copy, Debug)]
+enum State {
+    Normal,
+    /// Looking for a good batch at `candidate`, after damage at `start`.
+    Resync {
+        start: u64,
+        candidate: u64,
+        all_zero: bool,
+    },
+    Finished,
+}
+
+/// Walks the batches of one file.
+#[derive(Debug)]
+pub struct Scanner {
+    mode: Mode,
+    pos: u64,
+    state: State,
+    cause: Option<DamageKind>,
+}
+
+impl Scanner {
+    pub fn new(mode: Mode) -> Scanner {
+        Scanner {
+            mode,
+            pos: 0,
+            state: State::Normal,
+            cause: None,
+        }
+    }
+
+    /// The next event, given `window` = the file's bytes from
+    /// `window_start`, in a file of `end` bytes.
+    pub fn step<'w>(&mut self, window: &'w [u8], window_start: u64, end: u64) -> Step<'w> {
+        loop {
+            let step = match self.state {
+                State::Finished => return Step::Done,
+                State::Normal => self.step_normal(window, window_start, end),
+                State::Resync { .. } => self.step_resync(window, window_start, end),
+            };
+            if let Some(step) = step {
+                return step;
+            }
+        }
+    }
+
+    /// Where the next batch should start (the resume point while resyncing).
+    pub fn position(&self) -> u64 {
+        match self.state {
+            State::Resync { candidate, .. } => candidate,
+            _ => self.pos,
+        }
+    }
+
+    fn step_normal<'w>(
+        &mut self,
+        window: &'w [u8],
+        window_start: u64,
+        end: u64,
+    ) -> Option<Step<'w>> {
+        let pos = self.pos;
+        let avail = &window[((pos - window_start) as usize).min(window.len())..];
+        let remaining = end.saturating_sub(pos);
+        if remaining == 0 {
+            self.state = State::Finished;
+            return Some(Step::Done);
+        }
+        if remaining <= HEADER_SIZE_UP_TO_MAGIC as u64 {
+            return self.damaged(DamageKind::ShortTail, true, remaining);
+        }
+        if avail.len() < HEADER_SIZE_UP_TO_MAGIC {
+            return Some(Step::NeedMore {
+                from: pos,
+                needed: HEADER_SIZE_UP_TO_MAGIC,
+            });
+        }
+        let (_, (_, batch_length, _, magic)) =
+            parse_batch_frame(avail).expect("17 bytes frame a batch");
+        if batch_length < MIN_BATCH_LENGTH {
+            return self.damaged(
+                DamageKind::LengthTooSmall { batch_length },
+                false,
+                remaining,
+            );
+        }
+        let size = LOG_OVERHEAD as u64 + batch_length as u64;
+        if size > remaining {
+            let kind = DamageKind::PastEnd {
+                batch_length,
+                available: remaining - LOG_OVERHEAD as u64,
+            };
+            return self.damaged(kind, true, remaining);
+        }
+        if magic != 2 || size < BATCH_HEADER_SIZE as u64 {
+            return self.damaged(DamageKind::BadMagic { magic }, false, remaining);
+        }
+        if (avail.len() as u64) < size {
+            return Some(Step::NeedMore {
+                from: pos,
+                needed: size as usize,
+            });
+        }
+        let bytes = &avail[..size as usize];
+        let (_, header) = parse_batch_header(bytes).expect("61 bytes hold a header");
+        let crc_valid = crc32c::crc32c(&bytes[CRC_START..]) == header.crc;
+        self.pos += size;
+        Some(Step::Event(Event::Batch(Batch {
+            position: pos,
+            header,
+            bytes,
+            crc_valid,
+        })))
+    }
+
+    /// Damage at `self.pos`. In Kafka mode, damage that Kafka reports as
+    /// trailing bytes ends the walk there; otherwise look for the next good
+    /// batch (the damage is reported once its extent is known).
+    fn damaged<'w>(
+        &mut self,
+        kind: DamageKind,
+        kafka_trailing: bool,
+        remaining: u64,
+    ) -> Option<Step<'w>> {
+        if self.mode == Mode::Kafka && kafka_trailing {
+            self.state = State::Finished;
+            return Some(Step::Event(Event::Damage(Damage {
+                position: self.pos,
+                length: remaining,
+                kind,
+                resumed_at: None,
+                kafka_trailing: true,
+            })));
+        }
+        self.cause = Some(kind);
+        self.state = State::Resync {
+            start: self.pos,
+            candidate: self.pos,
+            all_zero: true,
+        };
+        None
+    }
+
+    /// Advances the resync search: every position after the damage is a
+    /// candidate until one holds a plausible v2 header whose CRC matches.
+    fn step_resync<'w>(
+        &mut self,
+        window: &'w [u8],
+        window_start: u64,
+        end: u64,
+    ) -> Option<Step<'w>> {
+        let State::Resync {
+            start,
+            mut candidate,
+            mut all_zero,
+        } = self.state
+        else {
+            return None;
+        };
+        let window_end = window_start + window.len() as u64;
+        loop {
+            if end.saturating_sub(candidate) < BATCH_HEADER_SIZE as u64 {
+                // No room for another batch: the damage runs to the end.
+                if end > window_end {
+                    self.state = State::Resync {
+                        start,
+                        candidate,
+                        all_zero,
+                    };
+                    return Some(Step::NeedMore {
+                        from: candidate,
+                        needed: (end - candidate) as usize,
+                    });
+                }
+                let tail = &window[(candidate.min(end) - window_start) as usize..];
+                all_zero = all_zero && tail.iter().all(|&b| b == 0);
+                let cause = self.cause.take().unwrap_or(DamageKind::ShortTail);
+                self.state = State::Finished;
+                return Some(Step::Event(Event::Damage(Damage {
+                    position: start,
+                    length: end - start,
+                    kind: if all_zero {
+                        DamageKind::ZeroTail
+                    } else {
+                        cause
+                    },
+                    resumed_at: None,
+                    kafka_trailing: false,
+                })));
+            }
+            if window_end < candidate + BATCH_HEADER_SIZE as u64 {
+                self.state = State::Resync {
+                    start,
+                    candidate,
+                    all_zero,
+                };
+                return Some(Step::NeedMore {
+                    from: candidate,
+                    needed: BATCH_HEADER_SIZE,
+                });
+            }
+            let here = &window[(candidate - window_start) as usize..];
+            if candidate > start
+                && let Some(size) = plausible_batch(here, end - candidate)
+            {
+                if here.len() < size {
+                    self.state = State::Resync {
+                        start,
+                        candidate,
+                        all_zero,
+                    };
+                    return Some(Step::NeedMore {
+                        from: candidate,
+                        needed: size,
+                    });
+                }
+                let (_, header) = parse_batch_header(here).expect("61 bytes");
+                if crc32c::crc32c(&here[CRC_START..size]) == header.crc {
+                    let cause = self.cause.take().unwrap_or(DamageKind::ShortTail);
+                    self.state = State::Normal;
+                    self.pos = candidate;
+                    return Some(Step::Event(Event::Damage(Damage {
+                        position: start,
+                        length: candidate - start,
+                        kind: cause,
+                        resumed_at: Some(candidate),
+                        kafka_trailing: false,
+                    })));
+                }
+            }
+            all_zero = all_zero && here[0] == 0;
+            candidate += 1;
+        }
+    }
+}
+
+/// The size of a batch starting at `here` if its frame looks like a v2 batch
+/// that fits in the `remaining` bytes of the file.
+fn plausible_batch(here: &[u8], remaining: u64) -> Option<usize> {
+    let (_, (_, batch_length, _, magic)) = parse_batch_frame(here).ok()?;
+    if magic != 2 || batch_length < (BATCH_HEADER_SIZE - LOG_OVERHEAD) as i32 {
+        return None;
+    }
+    let size = LOG_OVERHEAD + batch_length as usize;
+    if size as u64 > remaining {
+        return None;
+    }
+    Some(size)
+}

@@ -1,0 +1,29 @@
+//! Driving the scanner over a source.
+
+use std::io;
+use std::ops::ControlFlow;
+
+use super::scan::{Event, Mode, Scanner, Step};
+use crate::bytes::source::Source;
+
+/// Calls `on_event` for every batch and every damaged range of `source`, in
+/// file order, until the end or until `on_event` breaks.
+pub fn walk(
+    source: &mut Source,
+    mode: Mode,
+    mut on_event: impl FnMut(Event<'_>) -> ControlFlow<()>,
+) -> io::Result<()> {
+    let mut scanner = Scanner::new(mode);
+    loop {
+        let (window, start, end) = source.window();
+        match scanner.step(window, start, end) {
+            Step::Event(event) => {
+                if on_event(event).is_break() {
+                    return Ok(());
+                }
+            }
+            Step::NeedMore { from, needed } => source.refill(from, needed)?,
+            Step::Done => return Ok(()),
+        }
+    }
+}

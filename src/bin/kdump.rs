@@ -1,0 +1,107 @@
+//! kdump: decode KRaft metadata log segments and snapshots.
+//!
+//! JSON Lines by default; `--format kafka` prints exactly what
+//! `kafka-dump-log.sh --cluster-metadata-decoder` prints.
+
+use std::io::{self, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, ValueEnum};
+use kraftlog::dump::{self, DumpOptions, Format};
+use kraftlog::output::kafka::KafkaOptions;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "kdump",
+    version,
+    about = "Decode Kafka KRaft metadata log segments and snapshots",
+    after_help = "Examples:\n  kdump --files 00000000000000000000.log | jq 'select(.type==\"TOPIC_RECORD\") | .data.name'\n  kdump --format kafka --files a.log,b.log\n  kdump /var/lib/kafka/__cluster_metadata-0"
+)]
+struct Args {
+    /// Files or directories to dump (comma-separated, or several values).
+    #[arg(long, value_delimiter = ',', num_args = 1..)]
+    files: Vec<PathBuf>,
+
+    /// More files or directories.
+    #[arg(value_name = "PATH")]
+    paths: Vec<PathBuf>,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Jsonl)]
+    format: OutputFormat,
+
+    /// Kafka's flag: print only each record's payload (with --format kafka).
+    #[arg(long)]
+    skip_record_metadata: bool,
+
+    /// Kafka's flag: decode values as metadata records (kdump's default,
+    /// except for other topics' segments and with --print-data-log).
+    #[arg(long)]
+    cluster_metadata_decoder: bool,
+
+    /// Kafka's flag: print record contents; alone, values print as strings.
+    #[arg(long)]
+    print_data_log: bool,
+
+    /// Kafka's flag: iterate records inside batches (always on in kdump).
+    #[arg(long)]
+    deep_iteration: bool,
+
+    /// Kafka's flag: read at most this many bytes of each file.
+    #[arg(long, value_name = "N")]
+    max_bytes: Option<u64>,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum OutputFormat {
+    /// One JSON object per record, for jq.
+    #[value(alias = "json")]
+    Jsonl,
+    /// Exactly what kafka-dump-log.sh --cluster-metadata-decoder prints.
+    Kafka,
+}
+
+fn main() -> ExitCode {
+    let args = Args::parse();
+    match run(args) {
+        Ok(code) => code,
+        // `kdump … | head` closes the pipe early: that is success.
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("kdump: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run(args: Args) -> io::Result<ExitCode> {
+    let mut inputs = args.files;
+    inputs.extend(args.paths);
+    if inputs.is_empty() {
+        eprintln!("kdump: no input files: give --files PATH[,PATH…] or paths (see --help)");
+        return Ok(ExitCode::from(2));
+    }
+    let options = DumpOptions {
+        format: match args.format {
+            OutputFormat::Jsonl => Format::JsonLines,
+            OutputFormat::Kafka => Format::Kafka,
+        },
+        kafka: KafkaOptions {
+            skip_record_metadata: args.skip_record_metadata,
+        },
+        metadata_decoder: args.cluster_metadata_decoder,
+        print_data_log: args.print_data_log,
+        max_bytes: args.max_bytes,
+    };
+    let stdout = io::stdout();
+    let mut out = io::BufWriter::with_capacity(1 << 16, stdout.lock());
+    let mut err = io::stderr();
+    let summary = dump::dump(&inputs, &options, &mut out, &mut err)?;
+    out.flush()?;
+    Ok(if summary.failed > 0 {
+        ExitCode::from(2)
+    } else {
+        ExitCode::SUCCESS
+    })
+}

@@ -1,0 +1,18 @@
+//! kraftlog: read Apache Kafka's KRaft metadata log offline.
+//!
+//! The layers, bottom up: [`bytes`] (wire primitives, files) → [`batch`]
+//! (record batches, CRCs, recovery past damage) → [`record`] (records in a
+//! batch) → [`schema`] and [`metadata`] (record values, decoded from a
+//! declarative schema table) → [`stream`] (all of them composed). Output
+//! formats live in [`output`], apart from parsing.
+
+pub mod batch;
+pub mod bytes;
+pub mod dump;
+pub mod error;
+pub mod files;
+pub mod metadata;
+pub mod output;
+pub mod record;
+pub mod schema;
+pub mod stream;

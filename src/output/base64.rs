@@ -1,0 +1,89 @@
+//! Base64 as Kafka prints it: Uuids in the URL-safe alphabet without padding,
+//! bytes in the standard alphabet with padding.
+
+const STANDARD: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+const URL: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+fn encode_with(out: &mut Vec<u8>, bytes: &[u8], alphabet: &[u8; 64], pad: bool) {
+    for chunk in bytes.chunks(3) {
+        let b = [
+            chunk[0],
+            chunk.get(1).copied().unwrap_or(0),
+            chunk.get(2).copied().unwrap_or(0),
+        ];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        let chars = chunk.len() + 1;
+        for i in 0..4 {
+            if i < chars {
+                out.push(alphabet[((n >> (18 - 6 * i)) & 63) as usize]);
+            } else if pad {
+                out.push(b'=');
+            }
+        }
+    }
+}
+
+/// Standard base64 with padding (Kafka's bytes fields).
+pub fn encode_standard(out: &mut Vec<u8>, bytes: &[u8]) {
+    encode_with(out, bytes, STANDARD, true)
+}
+
+/// URL-safe base64 without padding (Kafka's `Uuid.toString`).
+pub fn encode_url(out: &mut Vec<u8>, bytes: &[u8]) {
+    encode_with(out, bytes, URL, false)
+}
+
+/// A Uuid as Kafka prints it.
+pub fn uuid_string(uuid: &[u8; 16]) -> String {
+    let mut out = Vec::with_capacity(22);
+    encode_url(&mut out, uuid);
+    String::from_utf8(out).expect("base64 is ASCII")
+}
+
+fn decode_with(text: &str, alphabet: &[u8; 64]) -> Option<Vec<u8>> {
+    let text = text.trim_end_matches('=');
+    let mut out = Vec::with_capacity(text.len() * 3 / 4);
+    let mut acc: u32 = 0;
+    let mut bits = 0;
+    for c in text.bytes() {
+        let v = alphabet.iter().position(|&a| a == c)? as u32;
+        acc = (acc << 6) | v;
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((acc >> bits) as u8);
+            acc &= (1 << bits) - 1;
+        }
+    }
+    Some(out)
+}
+
+pub fn decode_standard(text: &str) -> Option<Vec<u8>> {
+    decode_with(text, STANDARD)
+}
+
+pub fn decode_url(text: &str) -> Option<Vec<u8>> {
+    decode_with(text, URL)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn matches_known_encodings() {
+        let mut out = Vec::new();
+        encode_standard(&mut out, b"any carnal pleas");
+        assert_eq!(out, b"YW55IGNhcm5hbCBwbGVhcw==");
+        assert_eq!(
+            decode_standard("YW55IGNhcm5hbCBwbGVhcw==").unwrap(),
+            b"any carnal pleas"
+        );
+        let uuid = decode_url("5zoAlv-xEh9xRANKXt1Lbg").unwrap();
+        assert_eq!(uuid.len(), 16);
+        assert_eq!(
+            uuid_string(&uuid.try_into().unwrap()),
+            "5zoAlv-xEh9xRANKXt1Lbg"
+        );
+    }
+}

@@ -1,0 +1,280 @@
+//! Values written the way Kafka's JSON converters (Jackson) print them.
+
+use super::base64;
+use crate::schema::types::{Default, Field, Type};
+use crate::schema::value::{Decoded, Node};
+
+/// Appends `s` as a JSON string, escaped as Jackson does: quotes, backslash
+/// and control characters only (short forms where JSON has them, else
+/// `\u00XX` in upper-case hex); everything else as UTF-8.
+pub fn write_str(out: &mut Vec<u8>, s: &str) {
+    out.push(b'"');
+    let bytes = s.as_bytes();
+    let mut start = 0;
+    for (i, &b) in bytes.iter().enumerate() {
+        let escape: &[u8] = match b {
+            b'"' => b"\\\"",
+            b'\\' => b"\\\\",
+            b'\n' => b"\\n",
+            b'\r' => b"\\r",
+            b'\t' => b"\\t",
+            0x08 => b"\\b",
+            0x0c => b"\\f",
+            0..=0x1f => b"",
+            _ => continue,
+        };
+        out.extend_from_slice(&bytes[start..i]);
+        if escape.is_empty() {
+            const HEX: &[u8; 16] = b"0123456789ABCDEF";
+            out.extend_from_slice(b"\\u00");
+            out.push(HEX[(b >> 4) as usize]);
+            out.push(HEX[(b & 15) as usize]);
+        } else {
+            out.extend_from_slice(escape);
+        }
+        start = i + 1;
+    }
+    out.extend_from_slice(&bytes[start..]);
+    out.push(b'"');
+}
+
+/// Appends raw string bytes, replacing invalid UTF-8 as Java's decoder does.
+pub fn write_str_bytes(out: &mut Vec<u8>, bytes: &[u8]) {
+    match std::str::from_utf8(bytes) {
+        Ok(s) => write_str(out, s),
+        Err(_) => write_str(out, &String::from_utf8_lossy(bytes)),
+    }
+}
+
+pub fn write_int(out: &mut Vec<u8>, v: i64) {
+    let mut buf = itoa_buf();
+    out.extend_from_slice(format_int(&mut buf, v));
+}
+
+fn itoa_buf() -> [u8; 20] {
+    [0; 20]
+}
+
+/// Formats an integer into `buf` without allocating.
+pub fn format_int(buf: &mut [u8; 20], v: i64) -> &[u8] {
+    let mut n = v.unsigned_abs();
+    let mut i = buf.len();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    if v < 0 {
+        // i64::MIN has 19 digits, so there is always room for the sign.
+        i -= 1;
+        buf[i] = b'-';
+    }
+    &buf[i..]
+}
+
+/// Java's `Double.toString`: plain notation for 1e-3 <= |v| < 1e7 (always
+/// with a fractional part), computerized scientific notation otherwise, the
+/// shortest digits that read back to the same double.
+pub fn java_double(v: f64) -> String {
+    if v.is_nan() {
+        return "NaN".to_string();
+    }
+    if v.is_infinite() {
+        return if v > 0.0 { "Infinity" } else { "-Infinity" }.to_string();
+    }
+    if v == 0.0 {
+        return if v.is_sign_negative() { "-0.0" } else { "0.0" }.to_string();
+    }
+    let abs = v.abs();
+    if (1e-3..1e7).contains(&abs) {
+        let s = format!("{v}");
+        if s.contains('.') { s } else { format!("{s}.0") }
+    } else {
+        // Rust's `{:e}` gives the shortest digits as `d.ddde-n` / `de7`.
+        let s = format!("{v:e}");
+        let (mantissa, exponent) = s.split_once('e').expect("exponent");
+        let mantissa = if mantissa.contains('.') {
+            mantissa.to_string()
+        } else {
+            format!("{mantissa}.0")
+        };
+        format!("{mantissa}E{exponent}")
+    }
+}
+
+/// How to print: Kafka's text (unknown tagged fields dropped, as Kafka's
+/// converters do) or our JSON Lines (unknown tagged fields kept).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct JsonStyle {
+    pub unknown_tags: bool,
+}
+
+/// Writes the struct at `nodes[index]` with `fields` at `version`.
+pub fn write_struct(
+    out: &mut Vec<u8>,
+    doc: &Decoded<'_>,
+    index: usize,
+    fields: &[Field],
+    version: u16,
+    style: JsonStyle,
+) {
+    let Node::Struct {
+        first,
+        unknown_first,
+        unknown_len,
+    } = doc.nodes[index]
+    else {
+        out.extend_from_slice(b"null");
+        return;
+    };
+    out.push(b'{');
+    let mut comma = false;
+    for (i, field) in fields.iter().enumerate() {
+        if !field.versions.contains(version) {
+            continue;
+        }
+        let node = doc.nodes[first as usize + i];
+        if field.tag_in(version).is_some() && (node == Node::Absent || is_default(field, node)) {
+            continue;
+        }
+        if comma {
+            out.push(b',');
+        }
+        comma = true;
+        out.push(b'"');
+        out.extend_from_slice(field.name.as_bytes());
+        out.extend_from_slice(b"\":");
+        write_value(out, doc, first as usize + i, field, version, style);
+    }
+    if style.unknown_tags && unknown_len > 0 {
+        if comma {
+            out.push(b',');
+        }
+        out.extend_from_slice(b"\"_unknownTaggedFields\":[");
+        let range = unknown_first as usize..(unknown_first + unknown_len) as usize;
+        for (n, tag) in doc.unknown[range].iter().enumerate() {
+            if n > 0 {
+                out.push(b',');
+            }
+            out.extend_from_slice(b"{\"tag\":");
+            write_int(out, i64::from(tag.tag));
+            out.extend_from_slice(b",\"data\":\"");
+            base64::encode_standard(out, tag.data);
+            out.extend_from_slice(b"\"}");
+        }
+        out.push(b']');
+    }
+    out.push(b'}');
+}
+
+fn write_value(
+    out: &mut Vec<u8>,
+    doc: &Decoded<'_>,
+    index: usize,
+    field: &Field,
+    version: u16,
+    style: JsonStyle,
+) {
+    match doc.nodes[index] {
+        Node::Array { first, len } => {
+            out.push(b'[');
+            for i in 0..len as usize {
+                if i > 0 {
+                    out.push(b',');
+                }
+                write_scalar(out, doc, first as usize + i, field, version, style);
+            }
+            out.push(b']');
+        }
+        _ => write_scalar(out, doc, index, field, version, style),
+    }
+}
+
+fn write_scalar(
+    out: &mut Vec<u8>,
+    doc: &Decoded<'_>,
+    index: usize,
+    field: &Field,
+    version: u16,
+    style: JsonStyle,
+) {
+    match doc.nodes[index] {
+        Node::Absent | Node::Null => out.extend_from_slice(b"null"),
+        Node::Bool(v) => out.extend_from_slice(if v { b"true" } else { b"false" }),
+        Node::Int(v) => write_int(out, v),
+        Node::Float(v) => {
+            let text = java_double(v);
+            if v.is_finite() {
+                out.extend_from_slice(text.as_bytes());
+            } else {
+                write_str(out, &text);
+            }
+        }
+        Node::Uuid(uuid) => {
+            out.push(b'"');
+            base64::encode_url(out, &uuid);
+            out.push(b'"');
+        }
+        Node::Str(bytes) => write_str_bytes(out, bytes),
+        Node::Bytes(bytes) => {
+            out.push(b'"');
+            base64::encode_standard(out, bytes);
+            out.push(b'"');
+        }
+        Node::Struct { .. } => {
+            let Type::Struct(fields) = field.ty else {
+                out.extend_from_slice(b"null");
+                return;
+            };
+            write_struct(out, doc, index, fields, version, style);
+        }
+        Node::Array { .. } => out.extend_from_slice(b"null"),
+    }
+}
+
+/// Whether a present tagged field holds its default, which Kafka does not print.
+fn is_default(field: &Field, node: Node<'_>) -> bool {
+    match (field.default, node) {
+        (Default::Null, Node::Null) => true,
+        (Default::Null, _) => false,
+        (Default::Int(d), Node::Int(v)) => d == v,
+        (Default::Bool(d), Node::Bool(v)) => d == v,
+        (Default::Zero, Node::Int(v)) => v == 0,
+        (Default::Zero, Node::Bool(v)) => !v,
+        (Default::Zero, Node::Float(v)) => v == 0.0,
+        (Default::Zero, Node::Uuid(u)) => u == [0; 16],
+        (Default::Zero, Node::Str(s) | Node::Bytes(s)) => s.is_empty(),
+        (Default::Zero, Node::Array { len, .. }) => len == 0,
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn doubles_print_like_java() {
+        assert_eq!(java_double(1048576.0), "1048576.0");
+        assert_eq!(java_double(25.5), "25.5");
+        assert_eq!(java_double(0.25), "0.25");
+        assert_eq!(java_double(1e7), "1.0E7");
+        assert_eq!(java_double(1.5e-4), "1.5E-4");
+        assert_eq!(java_double(0.001), "0.001");
+        assert_eq!(java_double(-0.0), "-0.0");
+        assert_eq!(java_double(123456789.0), "1.23456789E8");
+    }
+
+    #[test]
+    fn strings_escape_like_jackson() {
+        let mut out = Vec::new();
+        write_str(&mut out, "a\"b\\c\n\u{1}é");
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "\"a\\\"b\\\\c\\n\\u0001é\""
+        );
+    }
+}

@@ -1,0 +1,242 @@
+//! JSON Lines: one object per record, and one per damaged range, in file
+//! order, for `jq`.
+//!
+//! A record: `{"file","offset","type","version","data","timestamp","batch":
+//! {"baseOffset","position","leaderEpoch","crcValid"}}` (control records add
+//! `"control":true`). Damage: `{"error","kind","file","position",…}`.
+
+use std::io::{self, Write};
+
+use super::base64;
+use super::json::{JsonStyle, write_int, write_str, write_str_bytes, write_struct};
+use crate::batch::{Batch, Damage, DamageKind};
+use crate::stream::{Item, Payload, RecordItem};
+
+const STYLE: JsonStyle = JsonStyle { unknown_tags: true };
+
+/// Prints one file at a time as JSON Lines.
+pub struct JsonLines {
+    line: Vec<u8>,
+    /// The file path, already JSON-quoted.
+    file: Vec<u8>,
+    /// The last offset of the last intact batch, for damage reports.
+    last_good_offset: Option<i64>,
+}
+
+impl Default for JsonLines {
+    fn default() -> Self {
+        JsonLines::new()
+    }
+}
+
+impl JsonLines {
+    pub fn new() -> JsonLines {
+        JsonLines {
+            line: Vec::with_capacity(4096),
+            file: Vec::new(),
+            last_good_offset: None,
+        }
+    }
+
+    pub fn start_file(&mut self, display: &str) {
+        self.file.clear();
+        write_str(&mut self.file, display);
+        self.last_good_offset = None;
+    }
+
+    pub fn item(&mut self, out: &mut impl Write, item: &Item<'_, '_>) -> io::Result<()> {
+        self.line.clear();
+        match item {
+            Item::Batch(batch) => {
+                if batch.crc_valid {
+                    self.last_good_offset = Some(batch.header.last_offset());
+                    return Ok(());
+                }
+                self.error_start("crc-mismatch", batch.position);
+                let line = &mut self.line;
+                line.extend_from_slice(b",\"baseOffset\":");
+                write_int(line, batch.header.base_offset);
+                line.extend_from_slice(b",\"message\":");
+                write_str(
+                    line,
+                    &format!(
+                        "CRC mismatch: stored {}, computed {}",
+                        batch.header.crc,
+                        batch.computed_crc()
+                    ),
+                );
+            }
+            Item::Record(record) => self.record(record),
+            Item::Damage(damage) => self.damage(damage),
+            Item::RecordsError {
+                batch,
+                position,
+                error,
+            } => {
+                self.error_start("bad-record", *position);
+                self.batch_ref(batch);
+                let message = format!("invalid record: {}", error.kind);
+                self.message(&message);
+            }
+            Item::Unsupported { batch, compression } => {
+                self.error_start("unsupported-compression", batch.position);
+                self.batch_ref(batch);
+                let message = format!("{} compression is not supported", compression.name());
+                self.message(&message);
+            }
+            Item::CountMismatch {
+                batch,
+                declared,
+                found,
+                leftover,
+            } => {
+                self.error_start("record-count", batch.position);
+                self.batch_ref(batch);
+                let message = format!(
+                    "batch declares {declared} records but holds {found}, with {leftover} bytes left over"
+                );
+                self.message(&message);
+            }
+        }
+        self.line.extend_from_slice(b"}\n");
+        out.write_all(&self.line)
+    }
+
+    fn error_start(&mut self, kind: &str, position: u64) {
+        let line = &mut self.line;
+        line.extend_from_slice(b"{\"error\":");
+        write_str(line, kind);
+        line.extend_from_slice(b",\"file\":");
+        line.extend_from_slice(&self.file);
+        line.extend_from_slice(b",\"position\":");
+        write_int(line, position as i64);
+        line.extend_from_slice(b",\"lastGoodOffset\":");
+        match self.last_good_offset {
+            Some(offset) => write_int(line, offset),
+            None => line.extend_from_slice(b"null"),
+        }
+    }
+
+    fn batch_ref(&mut self, batch: &Batch<'_>) {
+        self.line.extend_from_slice(b",\"baseOffset\":");
+        write_int(&mut self.line, batch.header.base_offset);
+    }
+
+    fn message(&mut self, message: &str) {
+        self.line.extend_from_slice(b",\"message\":");
+        write_str(&mut self.line, message);
+    }
+
+    fn damage(&mut self, damage: &Damage) {
+        let kind = match damage.kind {
+            DamageKind::LengthTooSmall { .. } => "bad-batch-length",
+            DamageKind::PastEnd { .. } => "truncated-batch",
+            DamageKind::ShortTail => "short-tail",
+            DamageKind::BadMagic { .. } => "bad-magic",
+            DamageKind::ZeroTail => "zero-tail",
+        };
+        self.error_start(kind, damage.position);
+        let line = &mut self.line;
+        line.extend_from_slice(b",\"length\":");
+        write_int(line, damage.length as i64);
+        line.extend_from_slice(b",\"resumedAt\":");
+        match damage.resumed_at {
+            Some(at) => write_int(line, at as i64),
+            None => line.extend_from_slice(b"null"),
+        }
+        let message = damage.kind.to_string();
+        self.message(&message);
+    }
+
+    fn record(&mut self, item: &RecordItem<'_, '_>) {
+        let line = &mut self.line;
+        line.extend_from_slice(b"{\"file\":");
+        line.extend_from_slice(&self.file);
+        line.extend_from_slice(b",\"offset\":");
+        write_int(line, item.offset);
+        match &item.payload {
+            Payload::Metadata {
+                schema,
+                version,
+                doc,
+            } => {
+                line.extend_from_slice(b",\"type\":");
+                write_str(line, schema.type_name());
+                line.extend_from_slice(b",\"version\":");
+                write_int(line, i64::from(*version));
+                line.extend_from_slice(b",\"data\":");
+                write_struct(line, doc, 0, schema.fields, *version, STYLE);
+            }
+            Payload::Control {
+                schema,
+                version,
+                doc,
+                ..
+            } => {
+                line.extend_from_slice(b",\"control\":true,\"type\":");
+                write_str(line, schema.type_name());
+                line.extend_from_slice(b",\"version\":");
+                write_int(line, i64::from(*version));
+                line.extend_from_slice(b",\"data\":");
+                write_struct(line, doc, 0, schema.fields, *version, STYLE);
+            }
+            Payload::Undecodable { control, error } => {
+                if let Some(key) = control {
+                    line.extend_from_slice(b",\"control\":true,\"type\":");
+                    write_str(
+                        line,
+                        crate::schema::control_type_name(key.control_type as u16),
+                    );
+                } else {
+                    line.extend_from_slice(b",\"type\":");
+                    match error
+                        .kind
+                        .and_then(|(key, _)| crate::schema::metadata_schema(key))
+                    {
+                        Some(schema) => write_str(line, schema.type_name()),
+                        None => line.extend_from_slice(b"null"),
+                    }
+                }
+                if let Some((_, version)) = error.kind {
+                    line.extend_from_slice(b",\"version\":");
+                    write_int(line, i64::from(version));
+                }
+                line.extend_from_slice(b",\"error\":");
+                write_str(line, &error.to_string());
+                line.extend_from_slice(b",\"raw\":");
+                match item.record.value {
+                    Some(value) => {
+                        line.push(b'"');
+                        base64::encode_standard(line, value);
+                        line.push(b'"');
+                    }
+                    None => line.extend_from_slice(b"null"),
+                }
+            }
+            Payload::Raw => {
+                line.extend_from_slice(b",\"key\":");
+                match item.record.key {
+                    Some(key) => write_str_bytes(line, key),
+                    None => line.extend_from_slice(b"null"),
+                }
+                line.extend_from_slice(b",\"value\":");
+                match item.record.value {
+                    Some(value) => write_str_bytes(line, value),
+                    None => line.extend_from_slice(b"null"),
+                }
+            }
+        }
+        line.extend_from_slice(b",\"timestamp\":");
+        write_int(line, item.timestamp);
+        let batch = item.batch;
+        line.extend_from_slice(b",\"batch\":{\"baseOffset\":");
+        write_int(line, batch.header.base_offset);
+        line.extend_from_slice(b",\"position\":");
+        write_int(line, batch.position as i64);
+        line.extend_from_slice(b",\"leaderEpoch\":");
+        write_int(line, i64::from(batch.header.partition_leader_epoch));
+        line.extend_from_slice(b",\"crcValid\":");
+        line.extend_from_slice(if batch.crc_valid { b"true" } else { b"false" });
+        line.push(b'}');
+    }
+}

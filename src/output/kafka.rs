@@ -1,0 +1,357 @@
+//! The text Kafka's `kafka-dump-log.sh --cluster-metadata-decoder` prints,
+//! byte for byte, plus one-line reports where Kafka would crash.
+
+use std::io::{self, Write};
+
+use super::json::{JsonStyle, format_int, write_struct};
+use crate::batch::{Batch, Damage};
+use crate::files::FileKind;
+use crate::record::Record;
+use crate::schema::Schema;
+use crate::schema::value::Decoded;
+use crate::stream::{Item, Payload, RecordItem};
+
+/// Options Kafka's dump takes that change its text.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct KafkaOptions {
+    /// `--skip-record-metadata`: only the payload of each record.
+    pub skip_record_metadata: bool,
+}
+
+/// Prints one file at a time in Kafka's layout.
+pub struct KafkaText {
+    options: KafkaOptions,
+    /// Reused line buffer.
+    line: Vec<u8>,
+    /// The file's name, for "Found N invalid bytes at the end of NAME".
+    file_name: String,
+}
+
+impl KafkaText {
+    pub fn new(options: KafkaOptions) -> KafkaText {
+        KafkaText {
+            options,
+            line: Vec::with_capacity(4096),
+            file_name: String::new(),
+        }
+    }
+
+    /// `Dumping PATH` and the line that says what the file is.
+    pub fn start_file(
+        &mut self,
+        out: &mut impl Write,
+        display: &str,
+        file_name: &str,
+        kind: FileKind,
+    ) -> io::Result<()> {
+        self.file_name = file_name.to_string();
+        writeln!(out, "Dumping {display}")?;
+        match kind {
+            FileKind::Segment { base_offset } => {
+                writeln!(out, "Log starting offset: {base_offset}")
+            }
+            FileKind::Bootstrap => writeln!(out, "KRaft bootstrap snapshot"),
+            FileKind::Snapshot { end_offset, epoch } => {
+                writeln!(out, "Snapshot end offset: {end_offset}, epoch: {epoch}")
+            }
+            _ => Ok(()),
+        }
+    }
+
+    pub fn item(&mut self, out: &mut impl Write, item: &Item<'_, '_>) -> io::Result<()> {
+        let line = &mut self.line;
+        line.clear();
+        match item {
+            Item::Batch(batch) => batch_line(line, batch),
+            Item::Record(record) => record_line(line, record, self.options),
+            Item::Damage(damage) => damage_line(line, damage, &self.file_name),
+            Item::RecordsError {
+                batch,
+                position,
+                error,
+            } => {
+                let _ = writeln!(
+                    line,
+                    "Skipped the rest of the batch at offset {} in {}: invalid record at position {position}: {}",
+                    batch.header.base_offset, self.file_name, error.kind
+                );
+            }
+            Item::Unsupported { batch, compression } => {
+                let _ = writeln!(
+                    line,
+                    "Skipped the records of the batch at offset {} in {}: {} compression is not supported",
+                    batch.header.base_offset,
+                    self.file_name,
+                    compression.name()
+                );
+            }
+            Item::CountMismatch {
+                batch,
+                declared,
+                found,
+                leftover,
+            } => {
+                let _ = writeln!(
+                    line,
+                    "Batch at offset {} in {} declares {declared} records but holds {found}, with {leftover} bytes left over",
+                    batch.header.base_offset, self.file_name
+                );
+            }
+        }
+        out.write_all(line)
+    }
+}
+
+fn push_int(line: &mut Vec<u8>, v: i64) {
+    let mut buf = [0u8; 20];
+    line.extend_from_slice(format_int(&mut buf, v));
+}
+
+/// Kafka's `printBatchLevel` for a v2 batch.
+fn batch_line(line: &mut Vec<u8>, batch: &Batch<'_>) {
+    let h = &batch.header;
+    line.extend_from_slice(b"baseOffset: ");
+    push_int(line, h.base_offset);
+    line.extend_from_slice(b" lastOffset: ");
+    push_int(line, h.last_offset());
+    line.extend_from_slice(b" count: ");
+    push_int(line, h.records_count.into());
+    line.extend_from_slice(b" baseSequence: ");
+    push_int(line, h.base_sequence.into());
+    line.extend_from_slice(b" lastSequence: ");
+    push_int(line, h.last_sequence().into());
+    line.extend_from_slice(b" producerId: ");
+    push_int(line, h.producer_id);
+    line.extend_from_slice(b" producerEpoch: ");
+    push_int(line, h.producer_epoch.into());
+    line.extend_from_slice(b" partitionLeaderEpoch: ");
+    push_int(line, h.partition_leader_epoch.into());
+    line.extend_from_slice(b" isTransactional: ");
+    line.extend_from_slice(bool_text(h.is_transactional()));
+    line.extend_from_slice(b" isControl: ");
+    line.extend_from_slice(bool_text(h.is_control()));
+    line.extend_from_slice(b" deleteHorizonMs: ");
+    match h.delete_horizon_ms() {
+        Some(ms) => {
+            line.extend_from_slice(b"OptionalLong[");
+            push_int(line, ms);
+            line.push(b']');
+        }
+        None => line.extend_from_slice(b"OptionalLong.empty"),
+    }
+    line.extend_from_slice(b" position: ");
+    push_int(line, batch.position as i64);
+    line.push(b' ');
+    line.extend_from_slice(h.timestamp_type().as_bytes());
+    line.extend_from_slice(b": ");
+    push_int(line, h.max_timestamp);
+    line.extend_from_slice(b" size: ");
+    push_int(line, h.size_in_bytes() as i64);
+    line.extend_from_slice(b" magic: ");
+    push_int(line, h.magic.into());
+    line.extend_from_slice(b" compresscodec: ");
+    line.extend_from_slice(h.compression().name().as_bytes());
+    line.extend_from_slice(b" crc: ");
+    push_int(line, h.crc.into());
+    line.extend_from_slice(b" isvalid: ");
+    line.extend_from_slice(bool_text(batch.crc_valid));
+    line.push(b'\n');
+}
+
+fn bool_text(v: bool) -> &'static [u8] {
+    if v { b"true" } else { b"false" }
+}
+
+/// Kafka's per-record line: `| offset: …` metadata unless skipped, then the
+/// control record description or the payload.
+fn record_line(line: &mut Vec<u8>, item: &RecordItem<'_, '_>, options: KafkaOptions) {
+    let record = &item.record;
+    let mut prefix: &[u8] = b"| ";
+    if !options.skip_record_metadata {
+        line.extend_from_slice(b"| offset: ");
+        push_int(line, item.offset);
+        line.push(b' ');
+        line.extend_from_slice(item.batch.header.timestamp_type().as_bytes());
+        line.extend_from_slice(b": ");
+        push_int(line, item.timestamp);
+        line.extend_from_slice(b" keySize: ");
+        push_int(line, record.key_size().into());
+        line.extend_from_slice(b" valueSize: ");
+        push_int(line, record.value_size().into());
+        line.extend_from_slice(b" sequence: ");
+        push_int(line, item.sequence.into());
+        line.extend_from_slice(b" headerKeys: [");
+        header_keys(line, record);
+        line.push(b']');
+        prefix = b" ";
+        if item.batch.header.is_control() {
+            control_text(line, &item.payload);
+        }
+    }
+    if !item.batch.header.is_control() {
+        match &item.payload {
+            Payload::Metadata {
+                schema,
+                version,
+                doc,
+            } => {
+                line.extend_from_slice(b" payload: ");
+                metadata_json(line, schema, *version, doc);
+            }
+            Payload::Undecodable { error, .. } => {
+                line.extend_from_slice(b" payload: Error at ");
+                push_int(line, item.offset);
+                line.extend_from_slice(b", skipping. ");
+                line.extend_from_slice(error.message.as_bytes());
+            }
+            Payload::Raw => {
+                if let Some(key) = record.key {
+                    line.extend_from_slice(prefix);
+                    line.extend_from_slice(b"key: ");
+                    line.extend_from_slice(String::from_utf8_lossy(key).as_bytes());
+                }
+                if let Some(value) = record.value {
+                    line.extend_from_slice(b" payload: ");
+                    line.extend_from_slice(String::from_utf8_lossy(value).as_bytes());
+                }
+            }
+            Payload::Control { .. } => {}
+        }
+    }
+    line.push(b'\n');
+}
+
+fn header_keys(line: &mut Vec<u8>, record: &Record<'_>) {
+    for (i, header) in record.headers().enumerate() {
+        let Ok(header) = header else { break };
+        if i > 0 {
+            line.push(b',');
+        }
+        line.extend_from_slice(String::from_utf8_lossy(header.key).as_bytes());
+    }
+}
+
+/// `{"type":…,"version":…,"data":{…}}`, as Kafka's metadata decoder prints.
+pub fn metadata_json(line: &mut Vec<u8>, schema: &Schema, version: u16, doc: &Decoded<'_>) {
+    line.extend_from_slice(b"{\"type\":\"");
+    line.extend_from_slice(schema.type_name().as_bytes());
+    line.extend_from_slice(b"\",\"version\":");
+    push_int(line, version.into());
+    line.extend_from_slice(b",\"data\":");
+    write_struct(
+        line,
+        doc,
+        0,
+        schema.fields,
+        version,
+        JsonStyle {
+            unknown_tags: false,
+        },
+    );
+    line.push(b'}');
+}
+
+/// What Kafka 3.6 prints after a control record's metadata.
+fn control_text(line: &mut Vec<u8>, payload: &Payload<'_, '_>) {
+    match payload {
+        Payload::Control {
+            key,
+            schema,
+            version,
+            doc,
+        } => match key.control_type {
+            0 | 1 => {
+                line.extend_from_slice(b" endTxnMarker: ");
+                line.extend_from_slice(schema.type_name().as_bytes());
+                line.extend_from_slice(b" coordinatorEpoch: ");
+                let epoch = doc
+                    .root(schema)
+                    .get("coordinatorEpoch")
+                    .and_then(|n| n.int());
+                push_int(line, epoch.unwrap_or_default());
+            }
+            3 => {
+                line.extend_from_slice(b" SnapshotHeader ");
+                write_struct(
+                    line,
+                    doc,
+                    0,
+                    schema.fields,
+                    *version,
+                    JsonStyle {
+                        unknown_tags: false,
+                    },
+                );
+            }
+            4 => {
+                line.extend_from_slice(b" SnapshotFooter ");
+                write_struct(
+                    line,
+                    doc,
+                    0,
+                    schema.fields,
+                    *version,
+                    JsonStyle {
+                        unknown_tags: false,
+                    },
+                );
+            }
+            other => control_type_text(line, other),
+        },
+        Payload::Undecodable {
+            control: Some(key),
+            error,
+        } => {
+            control_type_text(line, key.control_type);
+            line.extend_from_slice(b" (undecodable value: ");
+            line.extend_from_slice(error.to_string().as_bytes());
+            line.push(b')');
+        }
+        Payload::Undecodable {
+            control: None,
+            error,
+        } => {
+            line.extend_from_slice(b" controlType: UNKNOWN (");
+            line.extend_from_slice(error.message.as_bytes());
+            line.push(b')');
+        }
+        _ => {}
+    }
+}
+
+/// ` controlType: NAME(id)`; Kafka 3.6 knows types 0-4 only and calls the
+/// rest UNKNOWN.
+fn control_type_text(line: &mut Vec<u8>, control_type: i16) {
+    let name = match control_type {
+        0..=4 => crate::schema::control_type_name(control_type as u16),
+        _ => "UNKNOWN",
+    };
+    line.extend_from_slice(b" controlType: ");
+    line.extend_from_slice(name.as_bytes());
+    line.push(b'(');
+    push_int(line, control_type.into());
+    line.push(b')');
+}
+
+/// Kafka's trailing-bytes line, or our report where Kafka would crash.
+fn damage_line(line: &mut Vec<u8>, damage: &Damage, file_name: &str) {
+    if damage.kafka_trailing {
+        let _ = writeln!(
+            line,
+            "Found {} invalid bytes at the end of {file_name}",
+            damage.length
+        );
+        return;
+    }
+    let _ = write!(
+        line,
+        "Skipped {} invalid bytes at position {} of {file_name}: {}",
+        damage.length, damage.position, damage.kind
+    );
+    match damage.resumed_at {
+        Some(at) => {
+            let _ = writeln!(line, "; resumed at position {at}");
+        }
+        None => line.push(b'\n'),
+    }
+}

@@ -1,0 +1,185 @@
+//! A decoded message as a flat list of nodes borrowing from the input.
+//!
+//! Structs and arrays point at contiguous runs of child nodes, so decoding a
+//! record allocates nothing once the node buffer has grown to fit: the buffer
+//! is reused from record to record.
+
+use super::types::{Field, Schema, Type};
+
+/// One value. Strings and bytes borrow from the record.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Node<'a> {
+    /// The field does not exist in this version, or is a tagged field that
+    /// was not written (so it holds its default).
+    Absent,
+    Null,
+    Bool(bool),
+    /// int8, int16, uint16, int32 and int64 alike.
+    Int(i64),
+    Float(f64),
+    Uuid([u8; 16]),
+    /// Raw string bytes (Kafka decodes them as UTF-8, replacing bad sequences).
+    Str(&'a [u8]),
+    Bytes(&'a [u8]),
+    /// Elements at `nodes[first..first + len]`.
+    Array {
+        first: u32,
+        len: u32,
+    },
+    /// Fields at `nodes[first..first + fields.len()]`, in schema order; the
+    /// struct's unknown tagged fields at `unknown[unknown_first..+unknown_len]`.
+    Struct {
+        first: u32,
+        unknown_first: u32,
+        unknown_len: u32,
+    },
+}
+
+/// A tagged field whose tag the schema does not know, kept as raw bytes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct UnknownTag<'a> {
+    pub tag: u32,
+    pub data: &'a [u8],
+}
+
+/// A decoded message: `nodes[0]` is the root struct.
+#[derive(Debug, Default, Clone)]
+pub struct Decoded<'a> {
+    pub nodes: Vec<Node<'a>>,
+    pub unknown: Vec<UnknownTag<'a>>,
+}
+
+impl<'a> Decoded<'a> {
+    pub fn clear(&mut self) {
+        self.nodes.clear();
+        self.unknown.clear();
+    }
+
+    /// The root struct of a message decoded with `schema`.
+    pub fn root<'d>(&'d self, schema: &'static Schema) -> NodeRef<'d, 'a> {
+        NodeRef {
+            doc: self,
+            index: 0,
+            fields: Some(schema.fields),
+        }
+    }
+}
+
+/// A node together with the document and (for structs) its field list: the
+/// handle typed code uses to read fields by name.
+#[derive(Clone, Copy)]
+pub struct NodeRef<'d, 'a> {
+    pub doc: &'d Decoded<'a>,
+    pub index: usize,
+    /// The struct's fields, when this node is a struct (or an array of them).
+    pub fields: Option<&'static [Field]>,
+}
+
+impl<'d, 'a> NodeRef<'d, 'a> {
+    pub fn node(&self) -> Node<'a> {
+        self.doc.nodes[self.index]
+    }
+
+    /// The field named `name` of this struct, `None` if there is no such field.
+    pub fn get(&self, name: &str) -> Option<NodeRef<'d, 'a>> {
+        let fields = self.fields?;
+        let Node::Struct { first, .. } = self.node() else {
+            return None;
+        };
+        let i = fields.iter().position(|f| f.name == name)?;
+        Some(NodeRef {
+            doc: self.doc,
+            index: first as usize + i,
+            fields: match fields[i].ty {
+                Type::Struct(inner) => Some(inner),
+                _ => None,
+            },
+        })
+    }
+
+    /// The elements of an array node (empty for null or absent).
+    pub fn elements(&self) -> impl Iterator<Item = NodeRef<'d, 'a>> + use<'d, 'a> {
+        let (first, len) = match self.node() {
+            Node::Array { first, len } => (first as usize, len as usize),
+            _ => (0, 0),
+        };
+        let doc = self.doc;
+        let fields = self.fields;
+        (first..first + len).map(move |index| NodeRef { doc, index, fields })
+    }
+
+    pub fn int(&self) -> Option<i64> {
+        match self.node() {
+            Node::Int(v) => Some(v),
+            _ => None,
+        }
+    }
+
+    pub fn boolean(&self) -> Option<bool> {
+        match self.node() {
+            Node::Bool(v) => Some(v),
+            _ => None,
+        }
+    }
+
+    pub fn float(&self) -> Option<f64> {
+        match self.node() {
+            Node::Float(v) => Some(v),
+            _ => None,
+        }
+    }
+
+    pub fn uuid(&self) -> Option<[u8; 16]> {
+        match self.node() {
+            Node::Uuid(v) => Some(v),
+            _ => None,
+        }
+    }
+
+    /// A string field, decoded as Kafka does (bad UTF-8 becomes U+FFFD).
+    pub fn string(&self) -> Option<std::borrow::Cow<'a, str>> {
+        match self.node() {
+            Node::Str(bytes) => Some(String::from_utf8_lossy(bytes)),
+            _ => None,
+        }
+    }
+
+    pub fn bytes(&self) -> Option<&'a [u8]> {
+        match self.node() {
+            Node::Bytes(bytes) => Some(bytes),
+            _ => None,
+        }
+    }
+
+    pub fn is_null(&self) -> bool {
+        matches!(self.node(), Node::Null)
+    }
+
+    pub fn is_absent(&self) -> bool {
+        matches!(self.node(), Node::Absent)
+    }
+
+    /// Integer elements of an `[]int32` field, `None` when null or absent.
+    pub fn int_array(&self) -> Option<Vec<i32>> {
+        match self.node() {
+            Node::Array { .. } => Some(
+                self.elements()
+                    .map(|e| e.int().unwrap_or_default() as i32)
+                    .collect(),
+            ),
+            _ => None,
+        }
+    }
+
+    /// Uuid elements of an `[]uuid` field, `None` when null or absent.
+    pub fn uuid_array(&self) -> Option<Vec<[u8; 16]>> {
+        match self.node() {
+            Node::Array { .. } => Some(
+                self.elements()
+                    .map(|e| e.uuid().unwrap_or_default())
+                    .collect(),
+            ),
+            _ => None,
+        }
+    }
+}

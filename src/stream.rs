@@ -1,0 +1,298 @@
+//! The record stream: bytes → batches → records → decoded values, composed.
+//!
+//! Both binaries read files through [`read_file`]: kdump prints what it
+//! sees, kshell replays it into an image.
+
+use std::io;
+use std::ops::ControlFlow;
+use std::path::Path;
+
+use crate::batch::{self, Batch, Compression, Damage, Mode};
+use crate::bytes::WireError;
+use crate::bytes::source::Source;
+use crate::files::FileKind;
+use crate::metadata::{self, ValueError};
+use crate::record::{self, ControlKey, Record};
+use crate::schema::{Decoded, Node, Schema};
+
+/// How record values are decoded.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Decoder {
+    /// KRaft metadata frames (`--cluster-metadata-decoder`).
+    Metadata,
+    /// Leave values alone (callers print them as strings).
+    Raw,
+}
+
+/// What a record's value decoded to.
+#[derive(Debug)]
+pub enum Payload<'d, 'a> {
+    Metadata {
+        schema: &'static Schema,
+        version: u16,
+        doc: &'d Decoded<'a>,
+    },
+    Control {
+        key: ControlKey,
+        schema: &'static Schema,
+        version: u16,
+        doc: &'d Decoded<'a>,
+    },
+    /// The value (or control key) could not be decoded.
+    Undecodable {
+        control: Option<ControlKey>,
+        error: ValueError,
+    },
+    /// Not decoded (raw decoder).
+    Raw,
+}
+
+/// One record with its batch and decoded value.
+#[derive(Debug)]
+pub struct RecordItem<'d, 'a> {
+    pub batch: &'d Batch<'a>,
+    pub record: Record<'a>,
+    /// `baseOffset + offsetDelta`.
+    pub offset: i64,
+    /// The record's timestamp as Kafka reports it.
+    pub timestamp: i64,
+    /// Kafka's per-record sequence (-1 without one).
+    pub sequence: i32,
+    pub payload: Payload<'d, 'a>,
+}
+
+/// Everything found in a file, in file order.
+#[derive(Debug)]
+pub enum Item<'d, 'a> {
+    /// A batch, before its records.
+    Batch(&'d Batch<'a>),
+    Record(RecordItem<'d, 'a>),
+    /// The records of a batch could not all be read: `position` is the file
+    /// position where reading stopped.
+    RecordsError {
+        batch: &'d Batch<'a>,
+        position: u64,
+        error: WireError,
+    },
+    /// The records of a batch are compressed with a codec we do not read.
+    Unsupported {
+        batch: &'d Batch<'a>,
+        compression: Compression,
+    },
+    /// A damaged byte range between batches.
+    Damage(Damage),
+    /// The batch's records ended before the declared count, or bytes were
+    /// left after it.
+    CountMismatch {
+        batch: &'d Batch<'a>,
+        declared: i32,
+        found: i32,
+        leftover: usize,
+    },
+}
+
+/// Options for reading one file.
+#[derive(Clone, Copy, Debug)]
+pub struct ReadOptions {
+    pub mode: Mode,
+    pub decoder: Decoder,
+    /// Read at most this many bytes of the file (Kafka's `--max-bytes`).
+    pub max_bytes: Option<u64>,
+}
+
+/// Opens `path` read-only and walks it.
+pub fn read_file(
+    path: &Path,
+    options: ReadOptions,
+    on_item: impl FnMut(Item<'_, '_>) -> ControlFlow<()>,
+) -> io::Result<()> {
+    let mut source = Source::open(path, FileKind::of(path).is_immutable())?;
+    read_source(&mut source, options, on_item)
+}
+
+/// Walks every batch, record and damaged range of `source`.
+pub fn read_source(
+    source: &mut Source,
+    options: ReadOptions,
+    mut on_item: impl FnMut(Item<'_, '_>) -> ControlFlow<()>,
+) -> io::Result<()> {
+    if let Some(max) = options.max_bytes {
+        source.limit(max);
+    }
+    // One node buffer for every record: its allocation is reused.
+    let mut storage: Vec<Node<'static>> = Vec::new();
+    batch::walk(source, options.mode, |event| match event {
+        batch::Event::Damage(damage) => on_item(Item::Damage(damage)),
+        batch::Event::Batch(batch) => {
+            let mut doc = Decoded {
+                nodes: recycle(std::mem::take(&mut storage)),
+                unknown: Vec::new(),
+            };
+            let flow = read_batch(&batch, options.decoder, &mut doc, &mut on_item);
+            storage = recycle(doc.nodes);
+            flow
+        }
+    })
+}
+
+/// Reuses a vector's allocation for another lifetime of the same type.
+fn recycle<'x, 'y>(mut v: Vec<Node<'x>>) -> Vec<Node<'y>> {
+    v.clear();
+    // An empty vector holds no borrows; this collect reuses the allocation.
+    v.into_iter().map(|_| unreachable!()).collect()
+}
+
+fn read_batch<'a>(
+    batch: &Batch<'a>,
+    decoder: Decoder,
+    doc: &mut Decoded<'a>,
+    on_item: &mut impl FnMut(Item<'_, '_>) -> ControlFlow<()>,
+) -> ControlFlow<()> {
+    on_item(Item::Batch(batch))?;
+    let compression = batch.header.compression();
+    if compression != Compression::None {
+        return on_item(Item::Unsupported { batch, compression });
+    }
+    let header = &batch.header;
+    let records_bytes = batch.records();
+    let records_start = batch.position + (batch.bytes.len() - records_bytes.len()) as u64;
+    let mut found = 0;
+    let mut consumed = 0;
+    for parsed in record::records(records_bytes, header.records_count) {
+        let record = match parsed {
+            Ok(record) => record,
+            Err((at, error)) => {
+                let position =
+                    records_start + at as u64 + error.position_in(records_bytes.len() - at) as u64;
+                return on_item(Item::RecordsError {
+                    batch,
+                    position,
+                    error,
+                });
+            }
+        };
+        found += 1;
+        consumed = record.position + varint_len(record.length) + record.length as usize;
+        let offset = header
+            .base_offset
+            .wrapping_add(i64::from(record.offset_delta));
+        let timestamp = if header.is_log_append_time() {
+            header.max_timestamp
+        } else {
+            header.base_timestamp.wrapping_add(record.timestamp_delta)
+        };
+        let sequence = if header.base_sequence == -1 {
+            -1
+        } else {
+            increment_sequence(header.base_sequence, record.offset_delta)
+        };
+        let payload = decode_payload(batch, &record, decoder, doc);
+        on_item(Item::Record(RecordItem {
+            batch,
+            record,
+            offset,
+            timestamp,
+            sequence,
+            payload,
+        }))?;
+    }
+    let leftover = records_bytes.len() - consumed;
+    if found != header.records_count.max(0) || leftover > 0 {
+        on_item(Item::CountMismatch {
+            batch,
+            declared: header.records_count,
+            found,
+            leftover,
+        })?;
+    }
+    ControlFlow::Continue(())
+}
+
+/// Kafka's `DefaultRecordBatch.incrementSequence`.
+fn increment_sequence(sequence: i32, increment: i32) -> i32 {
+    if sequence > i32::MAX - increment {
+        increment - (i32::MAX - sequence) - 1
+    } else {
+        sequence + increment
+    }
+}
+
+/// Bytes taken by the zig-zag varint encoding of `v`.
+fn varint_len(v: i32) -> usize {
+    let mut raw = ((v << 1) ^ (v >> 31)) as u32;
+    let mut n = 1;
+    while raw >= 0x80 {
+        raw >>= 7;
+        n += 1;
+    }
+    n
+}
+
+fn decode_payload<'d, 'a>(
+    batch: &Batch<'a>,
+    record: &Record<'a>,
+    decoder: Decoder,
+    doc: &'d mut Decoded<'a>,
+) -> Payload<'d, 'a> {
+    if batch.header.is_control() {
+        let key = match record.key.map(record::parse_control_key) {
+            Some(Ok((_, key))) => key,
+            _ => {
+                return Payload::Undecodable {
+                    control: None,
+                    error: ValueError {
+                        position: 0,
+                        message: "control record key is missing or shorter than 4 bytes".into(),
+                        kind: None,
+                    },
+                };
+            }
+        };
+        let Some(value) = record.value else {
+            return Payload::Undecodable {
+                control: Some(key),
+                error: ValueError {
+                    position: 0,
+                    message: "control record has no value".into(),
+                    kind: None,
+                },
+            };
+        };
+        return match metadata::decode_control_value(key.control_type, value, doc) {
+            Ok((schema, version)) => Payload::Control {
+                key,
+                schema,
+                version,
+                doc,
+            },
+            Err(error) => Payload::Undecodable {
+                control: Some(key),
+                error,
+            },
+        };
+    }
+    if decoder == Decoder::Raw {
+        return Payload::Raw;
+    }
+    let Some(value) = record.value else {
+        return Payload::Undecodable {
+            control: None,
+            error: ValueError {
+                position: 0,
+                message: "metadata record has a null value".into(),
+                kind: None,
+            },
+        };
+    };
+    match metadata::decode_metadata_value(value, doc) {
+        Ok((schema, version)) => Payload::Metadata {
+            schema,
+            version,
+            doc,
+        },
+        Err(error) => Payload::Undecodable {
+            control: None,
+            error,
+        },
+    }
+}

@@ -4,6 +4,7 @@
 pub mod header;
 pub mod scan;
 pub mod walk;
+pub mod writer;
 
 pub use header::{BatchHeader, Compression, parse_batch_header};
 pub use scan::{Batch, Damage, DamageKind, Event, Mode, Scanner, Step};

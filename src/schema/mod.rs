@@ -7,7 +7,7 @@ pub mod types;
 pub mod value;
 
 pub use decode::decode;
-pub use encode::encode;
+pub use encode::{EncodeError, encode};
 pub use types::{Field, Kind, Schema, Type, Versions};
 pub use value::{Decoded, Node, NodeRef};
 

@@ -4,7 +4,7 @@
 //! record allocates nothing once the node buffer has grown to fit: the buffer
 //! is reused from record to record.
 
-use super::types::{Field, Schema, Type};
+use super::types::{Default, Field, Schema, Type};
 
 /// One value. Strings and bytes borrow from the record.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -61,6 +61,7 @@ impl<'a> Decoded<'a> {
             doc: self,
             index: 0,
             fields: Some(schema.fields),
+            field: None,
         }
     }
 }
@@ -73,6 +74,8 @@ pub struct NodeRef<'d, 'a> {
     pub index: usize,
     /// The struct's fields, when this node is a struct (or an array of them).
     pub fields: Option<&'static [Field]>,
+    /// The schema field this node is the value of (none for the root).
+    pub field: Option<&'static Field>,
 }
 
 impl<'d, 'a> NodeRef<'d, 'a> {
@@ -94,6 +97,7 @@ impl<'d, 'a> NodeRef<'d, 'a> {
                 Type::Struct(inner) => Some(inner),
                 _ => None,
             },
+            field: Some(&fields[i]),
         })
     }
 
@@ -105,19 +109,40 @@ impl<'d, 'a> NodeRef<'d, 'a> {
         };
         let doc = self.doc;
         let fields = self.fields;
-        (first..first + len).map(move |index| NodeRef { doc, index, fields })
+        let field = self.field;
+        (first..first + len).map(move |index| NodeRef {
+            doc,
+            index,
+            fields,
+            field,
+        })
     }
 
-    pub fn int(&self) -> Option<i64> {
+    /// The schema default of an absent field (tagged and not written, or
+    /// not in this version).
+    fn default(&self) -> Option<Default> {
         match self.node() {
-            Node::Int(v) => Some(v),
+            Node::Absent => self.field.map(|f| f.default),
             _ => None,
         }
     }
 
+    /// An integer field; an absent field reads as its schema default.
+    pub fn int(&self) -> Option<i64> {
+        match (self.node(), self.default()) {
+            (Node::Int(v), _) => Some(v),
+            (_, Some(Default::Int(v))) => Some(v),
+            (_, Some(Default::Zero)) => Some(0),
+            _ => None,
+        }
+    }
+
+    /// A boolean field; an absent field reads as its schema default.
     pub fn boolean(&self) -> Option<bool> {
-        match self.node() {
-            Node::Bool(v) => Some(v),
+        match (self.node(), self.default()) {
+            (Node::Bool(v), _) => Some(v),
+            (_, Some(Default::Bool(v))) => Some(v),
+            (_, Some(Default::Zero)) => Some(false),
             _ => None,
         }
     }
@@ -159,9 +184,11 @@ impl<'d, 'a> NodeRef<'d, 'a> {
         matches!(self.node(), Node::Absent)
     }
 
-    /// Integer elements of an `[]int32` field, `None` when null or absent.
+    /// Integer elements of an `[]int32` field: `None` when null (or absent
+    /// with a null default), empty when absent with an empty default.
     pub fn int_array(&self) -> Option<Vec<i32>> {
         match self.node() {
+            Node::Absent if self.default() == Some(Default::Zero) => Some(Vec::new()),
             Node::Array { .. } => Some(
                 self.elements()
                     .map(|e| e.int().unwrap_or_default() as i32)
@@ -171,9 +198,10 @@ impl<'d, 'a> NodeRef<'d, 'a> {
         }
     }
 
-    /// Uuid elements of an `[]uuid` field, `None` when null or absent.
+    /// Uuid elements of an `[]uuid` field, as `int_array` treats absence.
     pub fn uuid_array(&self) -> Option<Vec<[u8; 16]>> {
         match self.node() {
+            Node::Absent if self.default() == Some(Default::Zero) => Some(Vec::new()),
             Node::Array { .. } => Some(
                 self.elements()
                     .map(|e| e.uuid().unwrap_or_default())

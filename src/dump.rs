@@ -103,6 +103,13 @@ pub fn dump(
         } else {
             jsonl.start_file(&display);
         }
+        if !path.exists() {
+            summary.failed += 1;
+            out.flush()?;
+            let missing = std::io::Error::from(std::io::ErrorKind::NotFound);
+            writeln!(err, "kdump: {}", Error::io(&path, missing))?;
+            continue;
+        }
         if !kind.is_readable() {
             writeln!(err, "Ignoring unknown file {display}")?;
             continue;

@@ -103,11 +103,10 @@ pub fn dump(
         } else {
             jsonl.start_file(&display);
         }
-        if !path.exists() {
+        if let Err(e) = std::fs::metadata(&path) {
             summary.failed += 1;
             out.flush()?;
-            let missing = std::io::Error::from(std::io::ErrorKind::NotFound);
-            writeln!(err, "kdump: {}", Error::io(&path, missing))?;
+            writeln!(err, "kdump: {}", Error::io(&path, e))?;
             continue;
         }
         if !kind.is_readable() {

@@ -243,6 +243,8 @@ fn decode_payload<'d, 'a>(
                     error: ValueError {
                         position: 0,
                         message: "control record key is missing or shorter than 4 bytes".into(),
+                        kafka_message: "control record key is missing or shorter than 4 bytes"
+                            .into(),
                         kind: None,
                     },
                 };
@@ -254,6 +256,7 @@ fn decode_payload<'d, 'a>(
                 error: ValueError {
                     position: 0,
                     message: "control record has no value".into(),
+                    kafka_message: "control record has no value".into(),
                     kind: None,
                 },
             };
@@ -280,6 +283,7 @@ fn decode_payload<'d, 'a>(
             error: ValueError {
                 position: 0,
                 message: "metadata record has a null value".into(),
+                kafka_message: "metadata record has a null value".into(),
                 kind: None,
             },
         };

@@ -1,23 +1,44 @@
 //! Metadata frames: what a record's value means.
 //!
 //! A data record's value in the metadata log is a frame (frame version,
-//! api key, record version, all unsigned varints) around a message body; a
-//! control record's value is an int16 version before the body.
+//! api key, record version, all unsigned varints) around a message body. A
+//! control record's value is the message itself, whose first field is an
+//! int16 version.
 
-use crate::bytes::wire::{WireError, be_i16, into_wire_error, unsigned_varint};
+use crate::bytes::wire::{be_i16, into_wire_error, unsigned_varint};
 use crate::schema::{self, Decoded, Schema};
 
 /// The frame version every KRaft metadata record uses.
 pub const FRAME_VERSION: u32 = 1;
 
-/// Why a record value could not be decoded, with the byte position inside
-/// the value.
+/// Why a record value could not be decoded.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ValueError {
+    /// Byte position of the problem inside the value.
     pub position: usize,
+    /// What went wrong, in detail.
     pub message: String,
+    /// The message Kafka's deserializer gives for the same value, which its
+    /// dump prints after `Error at N, skipping.`.
+    pub kafka_message: String,
     /// Api key (or control type) and version, when the frame was readable.
     pub kind: Option<(u16, u16)>,
+}
+
+impl ValueError {
+    fn new(
+        position: usize,
+        message: String,
+        kafka_message: String,
+        kind: Option<(u16, u16)>,
+    ) -> ValueError {
+        ValueError {
+            position,
+            message,
+            kafka_message,
+            kind,
+        }
+    }
 }
 
 impl std::fmt::Display for ValueError {
@@ -30,20 +51,32 @@ impl std::fmt::Display for ValueError {
     }
 }
 
-fn wire_error(value: &[u8], err: WireError, kind: Option<(u16, u16)>, context: &str) -> ValueError {
-    ValueError {
-        position: err.position_in(value.len()),
-        message: format!("{context}{}", err.kind),
-        kind,
+/// One unsigned varint of the frame header, read as Kafka's
+/// `unsignedIntToShort` does (at most 32767).
+fn frame_field<'a>(
+    value: &'a [u8],
+    input: &'a [u8],
+    entity: &str,
+) -> Result<(&'a [u8], u16), ValueError> {
+    let position = value.len() - input.len();
+    let (rest, raw) = unsigned_varint(input).map_err(|e| {
+        let e = into_wire_error(e);
+        ValueError::new(
+            e.position_in(value.len()),
+            format!("bad metadata frame: {entity}: {}", e.kind),
+            format!("Error while reading {entity}"),
+            None,
+        )
+    })?;
+    match i16::try_from(raw) {
+        Ok(v) if v >= 0 => Ok((rest, v as u16)),
+        _ => Err(ValueError::new(
+            position,
+            format!("bad metadata frame: {entity} {raw} is too large"),
+            format!("Value for {entity} was too large."),
+            None,
+        )),
     }
-}
-
-/// The frame header: frame version, api key, record version.
-pub fn parse_metadata_frame(input: &[u8]) -> Result<(&[u8], u32, u32, u32), WireError> {
-    let (input, frame_version) = unsigned_varint(input).map_err(into_wire_error)?;
-    let (input, api_key) = unsigned_varint(input).map_err(into_wire_error)?;
-    let (input, version) = unsigned_varint(input).map_err(into_wire_error)?;
-    Ok((input, frame_version, api_key, version))
 }
 
 /// Decodes a metadata record value into `out`.
@@ -51,99 +84,133 @@ pub fn decode_metadata_value<'a>(
     value: &'a [u8],
     out: &mut Decoded<'a>,
 ) -> Result<(&'static Schema, u16), ValueError> {
-    let (body, frame_version, api_key, version) = parse_metadata_frame(value)
-        .map_err(|e| wire_error(value, e, None, "bad metadata frame: "))?;
-    let at = value.len() - body.len();
-    if frame_version != FRAME_VERSION {
-        return Err(ValueError {
-            position: 0,
-            message: if frame_version == 0 {
-                "Could not deserialize metadata record with frame version 0".to_string()
-            } else {
-                format!(
-                    "Could not deserialize metadata record due to unknown frame version {frame_version}(only frame version {FRAME_VERSION} is supported)"
-                )
-            },
-            kind: None,
-        });
+    let (rest, frame_version) = frame_field(value, value, "frame version")?;
+    if u32::from(frame_version) != FRAME_VERSION {
+        let kafka = if frame_version == 0 {
+            "Could not deserialize metadata record with frame version 0. Note that upgrades from the preview release of KRaft in 2.8 to newer versions are not supported.".to_string()
+        } else {
+            format!(
+                "Could not deserialize metadata record due to unknown frame version {frame_version}(only frame version {FRAME_VERSION} is supported)"
+            )
+        };
+        return Err(ValueError::new(
+            0,
+            format!("unknown metadata frame version {frame_version} (expected {FRAME_VERSION})"),
+            kafka,
+            None,
+        ));
     }
-    let kind = Some((api_key as u16, version as u16));
-    let schema = u16::try_from(api_key)
-        .ok()
-        .and_then(schema::metadata_schema)
-        .ok_or_else(|| ValueError {
-            position: at,
-            message: format!("Unknown metadata id {api_key}"),
+    let (rest, api_key) = frame_field(value, rest, "type")?;
+    let (body, version) = frame_field(value, rest, "version")?;
+    let kind = Some((api_key, version));
+    let at = value.len() - body.len();
+    let Some(schema) = schema::metadata_schema(api_key) else {
+        return Err(ValueError::new(
+            at,
+            format!("unknown metadata record type {api_key} (version {version})"),
+            format!(
+                "org.apache.kafka.common.errors.UnsupportedVersionException: Unknown metadata id {api_key}"
+            ),
             kind,
-        })?;
-    let version = u16::try_from(version)
-        .ok()
-        .filter(|v| schema.valid.contains(*v))
-        .ok_or_else(|| ValueError {
-            position: at,
-            message: format!("Can't read version {version} of {}", schema.name),
+        ));
+    };
+    if !schema.valid.contains(version) {
+        return Err(ValueError::new(
+            at,
+            format!(
+                "{} version {version} is unknown (known: {}-{})",
+                schema.type_name(),
+                schema.valid.min,
+                schema.valid.max
+            ),
+            format!("Failed to deserialize record with type {api_key}"),
             kind,
-        })?;
-    decode_body(schema, version, value, body, out, kind)
+        ));
+    }
+    let (rest, ()) = schema::decode(schema, version, body, out).map_err(|e| {
+        let e = into_wire_error(e);
+        ValueError::new(
+            e.position_in(value.len()),
+            format!(
+                "cannot decode {} v{version}: {}",
+                schema.type_name(),
+                e.kind
+            ),
+            format!("Failed to deserialize record with type {api_key}"),
+            kind,
+        )
+    })?;
+    if !rest.is_empty() {
+        return Err(ValueError::new(
+            value.len() - rest.len(),
+            format!(
+                "{} byte(s) left after {} v{version}",
+                rest.len(),
+                schema.type_name()
+            ),
+            format!("Found {} byte(s) of garbage after {api_key}", rest.len()),
+            kind,
+        ));
+    }
+    Ok((schema, version))
 }
 
-/// Decodes a control record value into `out`. The value starts with an int16
-/// version that is also the message's first field (`version`), so the
-/// version is peeked and the whole value decoded.
+/// Decodes a control record value into `out`: its leading int16 is both the
+/// version and the message's `version` field, so the whole value is decoded.
 pub fn decode_control_value<'a>(
     control_type: i16,
     value: &'a [u8],
     out: &mut Decoded<'a>,
 ) -> Result<(&'static Schema, u16), ValueError> {
-    let (_, version) = be_i16(value)
-        .map_err(into_wire_error)
-        .map_err(|e| wire_error(value, e, None, "bad control record value: "))?;
+    let (_, version) = be_i16(value).map_err(|e| {
+        let e = into_wire_error(e);
+        ValueError::new(
+            e.position_in(value.len()),
+            format!("control record value has no version: {}", e.kind),
+            format!("{}", e.kind),
+            None,
+        )
+    })?;
     let kind = Some((control_type as u16, version as u16));
-    let schema = u16::try_from(control_type)
+    let name = schema::control_type_name(control_type as u16);
+    let Some(schema) = u16::try_from(control_type)
         .ok()
         .and_then(schema::control_schema)
-        .ok_or_else(|| ValueError {
-            position: 0,
-            message: format!("Unknown control record type {control_type}"),
+    else {
+        return Err(ValueError::new(
+            0,
+            format!("unknown control record type {control_type}"),
+            format!("Unknown control record type {control_type}"),
             kind,
-        })?;
+        ));
+    };
     let version = u16::try_from(version)
         .ok()
         .filter(|v| schema.valid.contains(*v))
-        .ok_or_else(|| ValueError {
-            position: 0,
-            message: format!("Can't read version {version} of {}", schema.name),
-            kind,
+        .ok_or_else(|| {
+            ValueError::new(
+                0,
+                format!("{name} version {version} is unknown"),
+                format!("Can't read version {version} of {}", schema.name),
+                kind,
+            )
         })?;
-    decode_body(schema, version, value, value, out, kind)
-}
-
-fn decode_body<'a>(
-    schema: &'static Schema,
-    version: u16,
-    value: &'a [u8],
-    body: &'a [u8],
-    out: &mut Decoded<'a>,
-    kind: Option<(u16, u16)>,
-) -> Result<(&'static Schema, u16), ValueError> {
-    let (rest, ()) = schema::decode(schema, version, body, out).map_err(|e| {
-        wire_error(
-            value,
-            into_wire_error(e),
+    let (rest, ()) = schema::decode(schema, version, value, out).map_err(|e| {
+        let e = into_wire_error(e);
+        ValueError::new(
+            e.position_in(value.len()),
+            format!("cannot decode {name} v{version}: {}", e.kind),
+            format!("{}", e.kind),
             kind,
-            &format!("Failed to deserialize {} v{version}: ", schema.name),
         )
     })?;
     if !rest.is_empty() {
-        return Err(ValueError {
-            position: value.len() - rest.len(),
-            message: format!(
-                "Found {} byte(s) of garbage after {}",
-                rest.len(),
-                schema.name
-            ),
+        return Err(ValueError::new(
+            value.len() - rest.len(),
+            format!("{} byte(s) left after {name} v{version}", rest.len()),
+            format!("{} byte(s) left after {name}", rest.len()),
             kind,
-        });
+        ));
     }
     Ok((schema, version))
 }

@@ -202,7 +202,7 @@ fn record_line(line: &mut Vec<u8>, item: &RecordItem<'_, '_>, options: KafkaOpti
                 line.extend_from_slice(b" payload: Error at ");
                 push_int(line, item.offset);
                 line.extend_from_slice(b", skipping. ");
-                line.extend_from_slice(error.message.as_bytes());
+                line.extend_from_slice(error.kafka_message.as_bytes());
             }
             Payload::Raw => {
                 if let Some(key) = record.key {

@@ -7,6 +7,7 @@ use std::io;
 use std::ops::ControlFlow;
 use std::path::Path;
 
+use crate::batch::compression::{decompress, inflate_limit};
 use crate::batch::{self, Batch, Compression, Damage, Mode};
 use crate::bytes::WireError;
 use crate::bytes::source::Source;
@@ -74,10 +75,11 @@ pub enum Item<'d, 'a> {
         position: u64,
         error: WireError,
     },
-    /// The records of a batch are compressed with a codec we do not read.
-    Unsupported {
+    /// The records of a compressed batch could not be decompressed.
+    Decompression {
         batch: &'d Batch<'a>,
         compression: Compression,
+        error: String,
     },
     /// A damaged byte range between batches.
     Damage(Damage),
@@ -124,13 +126,32 @@ pub fn read_source(
     batch::walk(source, options.mode, |event| match event {
         batch::Event::Damage(damage) => on_item(Item::Damage(damage)),
         batch::Event::Batch(batch) => {
-            let mut doc = Decoded {
-                nodes: recycle(std::mem::take(&mut storage)),
-                unknown: Vec::new(),
-            };
-            let flow = read_batch(&batch, options.decoder, &mut doc, &mut on_item);
-            storage = recycle(doc.nodes);
-            flow
+            on_item(Item::Batch(&batch))?;
+            let compression = batch.header.compression();
+            if compression == Compression::None {
+                return read_records(
+                    &batch,
+                    batch.records(),
+                    options.decoder,
+                    &mut storage,
+                    &mut on_item,
+                );
+            }
+            let records = batch.records();
+            match decompress(compression, records, inflate_limit(records.len())) {
+                Ok(inflated) => read_records(
+                    &batch,
+                    &inflated,
+                    options.decoder,
+                    &mut storage,
+                    &mut on_item,
+                ),
+                Err(error) => on_item(Item::Decompression {
+                    batch: &batch,
+                    compression,
+                    error,
+                }),
+            }
         }
     })
 }
@@ -142,28 +163,48 @@ fn recycle<'x, 'y>(mut v: Vec<Node<'x>>) -> Vec<Node<'y>> {
     v.into_iter().map(|_| unreachable!()).collect()
 }
 
-fn read_batch<'a>(
-    batch: &Batch<'a>,
+/// Reads the records of `batch` from `records_bytes` (its records section,
+/// decompressed if need be), decoding values into a document that reuses
+/// `storage`'s allocation.
+fn read_records<'r>(
+    batch: &Batch<'r>,
+    records_bytes: &'r [u8],
     decoder: Decoder,
-    doc: &mut Decoded<'a>,
+    storage: &mut Vec<Node<'static>>,
     on_item: &mut impl FnMut(Item<'_, '_>) -> ControlFlow<()>,
 ) -> ControlFlow<()> {
-    on_item(Item::Batch(batch))?;
-    let compression = batch.header.compression();
-    if compression != Compression::None {
-        return on_item(Item::Unsupported { batch, compression });
-    }
+    let mut doc = Decoded {
+        nodes: recycle(std::mem::take(storage)),
+        unknown: Vec::new(),
+    };
+    let flow = read_records_into(batch, records_bytes, decoder, &mut doc, on_item);
+    *storage = recycle(doc.nodes);
+    flow
+}
+
+fn read_records_into<'r>(
+    batch: &Batch<'r>,
+    records_bytes: &'r [u8],
+    decoder: Decoder,
+    doc: &mut Decoded<'r>,
+    on_item: &mut impl FnMut(Item<'_, '_>) -> ControlFlow<()>,
+) -> ControlFlow<()> {
     let header = &batch.header;
-    let records_bytes = batch.records();
-    let records_start = batch.position + (batch.bytes.len() - records_bytes.len()) as u64;
+    // File positions exist only for uncompressed records.
+    let records_start = (header.compression() == Compression::None)
+        .then(|| batch.position + (batch.bytes.len() - records_bytes.len()) as u64);
     let mut found = 0;
     let mut consumed = 0;
     for parsed in record::records(records_bytes, header.records_count) {
         let record = match parsed {
             Ok(record) => record,
             Err((at, error)) => {
-                let position =
-                    records_start + at as u64 + error.position_in(records_bytes.len() - at) as u64;
+                let position = match records_start {
+                    Some(start) => {
+                        start + at as u64 + error.position_in(records_bytes.len() - at) as u64
+                    }
+                    None => batch.position,
+                };
                 return on_item(Item::RecordsError {
                     batch,
                     position,

@@ -1,6 +1,7 @@
 //! Batches: RecordBatch v2 framing, CRC checks, and walking a file's batches
 //! with recovery past damage.
 
+pub mod compression;
 pub mod header;
 pub mod scan;
 pub mod walk;

@@ -1,7 +1,8 @@
 //! Writing record batches: the inverse of the scanner, for fixtures,
 //! generated logs and round-trip tests.
 
-use super::header::{BATCH_HEADER_SIZE, CRC_START, LOG_OVERHEAD};
+use super::compression::compress;
+use super::header::{BATCH_HEADER_SIZE, CRC_START, Compression, LOG_OVERHEAD};
 use crate::bytes::wire::write::{unsigned_varint, varint, varlong};
 use crate::schema::{self, EncodeError, Schema};
 
@@ -25,6 +26,8 @@ pub struct BatchSpec {
     pub producer_id: i64,
     pub producer_epoch: i16,
     pub base_sequence: i32,
+    /// How the records section is compressed.
+    pub compression: Compression,
 }
 
 impl BatchSpec {
@@ -38,6 +41,7 @@ impl BatchSpec {
             producer_id: -1,
             producer_epoch: -1,
             base_sequence: -1,
+            compression: Compression::None,
         }
     }
 }
@@ -50,7 +54,15 @@ pub fn write_batch(out: &mut Vec<u8>, spec: &BatchSpec, records: &[RecordSpec]) 
     out.extend_from_slice(&spec.partition_leader_epoch.to_be_bytes());
     out.push(2); // magic
     out.extend_from_slice(&[0; 4]); // crc, patched below
-    let attributes: i16 = if spec.control { 0x20 } else { 0 };
+    let codec = match spec.compression {
+        Compression::None => 0,
+        Compression::Gzip => 1,
+        Compression::Snappy => 2,
+        Compression::Lz4 => 3,
+        Compression::Zstd => 4,
+        Compression::Unknown(id) => i16::from(id),
+    };
+    let attributes: i16 = if spec.control { 0x20 } else { 0 } | codec;
     out.extend_from_slice(&attributes.to_be_bytes());
     let last_offset_delta = records.len().saturating_sub(1) as i32;
     out.extend_from_slice(&last_offset_delta.to_be_bytes());
@@ -63,6 +75,7 @@ pub fn write_batch(out: &mut Vec<u8>, spec: &BatchSpec, records: &[RecordSpec]) 
     out.extend_from_slice(&(records.len() as i32).to_be_bytes());
     debug_assert_eq!(out.len() - start, BATCH_HEADER_SIZE);
     let mut body = Vec::new();
+    let mut section = Vec::new();
     for (delta, record) in records.iter().enumerate() {
         body.clear();
         body.push(0); // attributes
@@ -75,8 +88,13 @@ pub fn write_batch(out: &mut Vec<u8>, spec: &BatchSpec, records: &[RecordSpec]) 
             write_nullable(&mut body, Some(key));
             write_nullable(&mut body, value.as_deref());
         }
-        varint(out, body.len() as i32);
-        out.extend_from_slice(&body);
+        varint(&mut section, body.len() as i32);
+        section.extend_from_slice(&body);
+    }
+    match compress(spec.compression, &section) {
+        Ok(packed) => out.extend_from_slice(&packed),
+        // An unknown codec: store the records as they are.
+        Err(_) => out.extend_from_slice(&section),
     }
     let batch_length = (out.len() - start - LOG_OVERHEAD) as i32;
     out[start + 8..start + 12].copy_from_slice(&batch_length.to_be_bytes());

@@ -78,10 +78,14 @@ impl JsonLines {
                 let message = format!("invalid record: {}", error.kind);
                 self.message(&message);
             }
-            Item::Unsupported { batch, compression } => {
-                self.error_start("unsupported-compression", batch.position);
+            Item::Decompression {
+                batch,
+                compression,
+                error,
+            } => {
+                self.error_start("bad-compression", batch.position);
                 self.batch_ref(batch);
-                let message = format!("{} compression is not supported", compression.name());
+                let message = format!("cannot decompress {}: {error}", compression.name());
                 self.message(&message);
             }
             Item::CountMismatch {

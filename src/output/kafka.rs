@@ -76,10 +76,14 @@ impl KafkaText {
                     batch.header.base_offset, self.file_name, error.kind
                 );
             }
-            Item::Unsupported { batch, compression } => {
+            Item::Decompression {
+                batch,
+                compression,
+                error,
+            } => {
                 let _ = writeln!(
                     line,
-                    "Skipped the records of the batch at offset {} in {}: {} compression is not supported",
+                    "Skipped the records of the batch at offset {} in {}: cannot decompress {}: {error}",
                     batch.header.base_offset,
                     self.file_name,
                     compression.name()

@@ -204,7 +204,10 @@ fn the_second_segment_alone_loads_what_it_can_and_says_what_not() {
 fn client_quotas_print_where_kafka_crashed() {
     let Some(corpus) = corpus() else { return };
     let segment = corpus.join("scenario/__cluster_metadata-0/00000000000000000000.log");
-    let output = kshell(&[segment.clone()], &["tree", "/image/clientQuotas"]);
+    let output = kshell(
+        std::slice::from_ref(&segment),
+        &["tree", "/image/clientQuotas"],
+    );
     assert_eq!(
         stdout(&output),
         "clientId(etl)_user(bob):\n  request_percentage:\n    25.5\n\

@@ -223,8 +223,15 @@ impl Loader {
     /// Loads a file, or a directory as [`replay_plan`] lays it out.
     pub fn load_path(&mut self, path: &Path, notes: &mut dyn FnMut(Note)) -> io::Result<()> {
         if path.is_dir() {
+            // A segment often starts before the snapshot that follows it:
+            // skipping its head is the plan, not news.
+            let mut quiet = |note: Note| {
+                if !matches!(note, Note::Skipped { .. }) {
+                    notes(note)
+                }
+            };
             for file in replay_plan(path)? {
-                self.load_file(&file, notes)?;
+                self.load_file(&file, &mut quiet)?;
             }
             Ok(())
         } else {

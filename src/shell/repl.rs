@@ -12,7 +12,7 @@ use rustyline::highlight::Highlighter;
 use rustyline::hint::Hinter;
 use rustyline::history::DefaultHistory;
 use rustyline::validate::Validator;
-use rustyline::{Config, Editor, Helper};
+use rustyline::{CompletionType, Config, Editor, Helper};
 
 use super::exec::{Context, Flow, Shell};
 use super::glob;
@@ -164,13 +164,17 @@ impl Completer for ShellHelper<'_> {
         let (start, candidates) = complete(self.root, &self.cwd, line, pos);
         let pairs = candidates
             .into_iter()
-            .map(|c| Pair {
-                display: c
-                    .rsplit_once('/')
-                    .map_or(c.as_str(), |(_, n)| n)
-                    .to_string()
-                    + if c.ends_with('/') { "/" } else { "" },
-                replacement: c,
+            .map(|c| {
+                // List a candidate by its name, as a shell lists files.
+                let (path, slash) = match c.strip_suffix('/') {
+                    Some(dir) => (dir, "/"),
+                    None => (c.as_str(), ""),
+                };
+                let name = path.rsplit_once('/').map_or(path, |(_, name)| name);
+                Pair {
+                    display: format!("{name}{slash}"),
+                    replacement: c.clone(),
+                }
             })
             .collect();
         Ok((start, pairs))
@@ -213,6 +217,9 @@ impl<'i> Terminal<'i> {
     pub fn new(root: Node<'i>) -> rustyline::Result<Terminal<'i>> {
         let config = Config::builder()
             .auto_add_history(false)
+            // Like Kafka's shell (jline): complete the common prefix, list
+            // the candidates on a second tab.
+            .completion_type(CompletionType::List)
             .max_history_size(10_000)?
             .build();
         let mut editor = Editor::with_config(config)?;

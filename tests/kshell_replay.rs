@@ -324,3 +324,44 @@ fn controller_registrations_show_under_the_cluster() {
         "ControllerRegistration(id=3000, incarnationId=pgwS0okYXZUO6IE2CRZvaw, zkMigrationReady=false, listeners=[Endpoint(listenerName='CONTROLLER', securityProtocol=SSL, host='c', port=9093)], supportedFeatures={metadata.version: 1-21})\n"
     );
 }
+
+#[test]
+fn cat_json_and_ls_long_show_what_kafka_cannot() {
+    let dir = TempDir::new("json");
+    let log = dir.0.join("00000000000000000000.log");
+    let mut records = topic_and_partition();
+    records.push(broker(1, 10));
+    write_log(&log, 0, &records);
+    let (image, _) = load(&[log]);
+    let json: Value =
+        serde_json::from_str(&run(&image, "cat --json /image/topics/byName/orders")).unwrap();
+    assert_eq!(json["id"], TOPIC_ID);
+    assert_eq!(json["name"], "orders");
+    assert_eq!(json["0"]["isr"], json!([1, 2, 3]));
+    assert_eq!(json["0"]["leaderRecoveryState"], "RECOVERED");
+    let json: Value = serde_json::from_str(&run(&image, "cat --json /image/cluster/1")).unwrap();
+    assert_eq!(json["listeners"][0]["securityProtocol"], "PLAINTEXT");
+    assert_eq!(json["rack"], Value::Null);
+
+    let table = run(&image, "ls -l /image/topics/byName/orders");
+    let rows: Vec<&str> = table.lines().collect();
+    assert!(
+        rows[1].contains("name") && rows[1].contains("value"),
+        "{table}"
+    );
+    assert!(
+        rows.iter()
+            .any(|r| r.contains("│ 0 ") && r.contains("PartitionRegistration(replicas=[1, 2, 3]")),
+        "{table}"
+    );
+    assert!(
+        rows.iter()
+            .any(|r| r.contains("│ id ") && r.contains(TOPIC_ID)),
+        "{table}"
+    );
+    let table = run(&image, "ls -l /image");
+    assert!(
+        table.contains("│ topics ") && table.contains("2 children"),
+        "{table}"
+    );
+}

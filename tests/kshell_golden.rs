@@ -2,20 +2,12 @@
 //! --snapshot X <command>` prints exactly the block's text. Blocks where
 //! Kafka's shell crashed (`!!!`) assert kshell's own output instead.
 
+mod kshell_common;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-fn corpus() -> Option<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus");
-    if dir.is_dir() {
-        return Some(dir);
-    }
-    if std::env::var("CI").as_deref() == Ok("true") {
-        panic!("CI=true but the corpus is missing at {}", dir.display());
-    }
-    eprintln!("skipping: no corpus at {}", dir.display());
-    None
-}
+use kshell_common::corpus;
 
 fn kshell(inputs: &[PathBuf], command: &[&str]) -> Output {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_kshell"));

@@ -3,6 +3,8 @@
 //! pseudo-terminal) the real line editor.
 
 use std::io::Write;
+mod kshell_common;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
@@ -11,18 +13,7 @@ use kraftlog::image::load::Loader;
 use kraftlog::shell::Shell;
 use kraftlog::shell::repl::{Input, LineSource, complete, prompt, run_loop};
 use kraftlog::tree::Node;
-
-fn corpus() -> Option<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus");
-    if dir.is_dir() {
-        return Some(dir);
-    }
-    if std::env::var("CI").as_deref() == Ok("true") {
-        panic!("CI=true but the corpus is missing at {}", dir.display());
-    }
-    eprintln!("skipping: no corpus at {}", dir.display());
-    None
-}
+use kshell_common::corpus;
 
 fn first_segment(corpus: &Path) -> PathBuf {
     corpus.join("scenario/__cluster_metadata-0/00000000000000000000.log")

@@ -95,7 +95,8 @@ pub fn run_loop(
 /// (command names for the first word; paths, directories ending in `/`, for
 /// `cat`, `cd`, `find`, `ls` and `tree`; command names for `man`).
 pub fn complete(root: Node<'_>, cwd: &str, line: &str, pos: usize) -> (usize, Vec<String>) {
-    let before = &line[..pos.min(line.len())];
+    // A cursor inside a character (never from rustyline) completes the whole line.
+    let before = line.get(..pos).unwrap_or(line);
     let start = before
         .rfind(char::is_whitespace)
         .map(|i| i + before[i..].chars().next().map_or(1, char::len_utf8))

@@ -1,0 +1,646 @@
+//! Applying one metadata record to the image, with the rules of Kafka's
+//! image deltas (`ClusterDelta`, `TopicsDelta`, `PartitionRegistration.merge`,
+//! `ConfigurationsDelta`, …).
+//!
+//! A record that cannot be applied (it refers to a topic, partition, broker
+//! or ACL the image does not have, or carries a value Kafka rejects) leaves
+//! the image unchanged and returns an [`ApplyError`] saying why.
+
+use std::fmt;
+
+use super::{
+    BrokerRegistration, ConfigResource, ControllerRegistration, DelegationToken, Endpoint,
+    FeatureRange, MetadataImage, Partition, QuotaEntity, ScramCredential, StandardAcl, Topic, Uuid,
+};
+use crate::output::base64::uuid_string;
+use crate::schema::{Kind, NodeRef, Schema};
+
+/// The `metadata.version` feature's name.
+pub const METADATA_VERSION_FEATURE: &str = "metadata.version";
+
+/// `PartitionChangeRecord.leader` when the leader does not change.
+const NO_LEADER_CHANGE: i64 = -2;
+
+/// Why a record could not be applied.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ApplyError {
+    UnknownTopic {
+        topic_id: Uuid,
+    },
+    UnknownPartition {
+        topic_id: Uuid,
+        partition: i32,
+    },
+    UnknownBroker {
+        action: &'static str,
+        broker: i32,
+    },
+    BrokerEpochMismatch {
+        action: &'static str,
+        broker: i32,
+        given: i64,
+        current: i64,
+    },
+    UnknownAcl {
+        id: Uuid,
+    },
+    /// A field holds a value Kafka does not accept.
+    BadValue {
+        field: &'static str,
+        value: i64,
+    },
+}
+
+impl fmt::Display for ApplyError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ApplyError::UnknownTopic { topic_id } => {
+                write!(f, "no topic with id {}", uuid_string(topic_id))
+            }
+            ApplyError::UnknownPartition {
+                topic_id,
+                partition,
+            } => write!(
+                f,
+                "topic {} has no partition {partition}",
+                uuid_string(topic_id)
+            ),
+            ApplyError::UnknownBroker { action, broker } => write!(
+                f,
+                "tried to {action} broker {broker}, but that broker was not registered"
+            ),
+            ApplyError::BrokerEpochMismatch {
+                action,
+                broker,
+                given,
+                current,
+            } => write!(
+                f,
+                "tried to {action} broker {broker}, but the given epoch, {given}, did not match the current broker epoch, {current}"
+            ),
+            ApplyError::UnknownAcl { id } => {
+                write!(f, "no ACL with id {}", uuid_string(id))
+            }
+            ApplyError::BadValue { field, value } => {
+                write!(f, "{field} has a value Kafka does not accept: {value}")
+            }
+        }
+    }
+}
+
+impl std::error::Error for ApplyError {}
+
+/// Applies one decoded metadata record (`root` decoded with `schema`).
+/// Transaction markers and NO_OP records change nothing here; the loader
+/// handles transactions.
+pub fn apply(
+    image: &mut MetadataImage,
+    schema: &'static Schema,
+    root: NodeRef<'_, '_>,
+) -> Result<(), ApplyError> {
+    let Kind::Metadata { api_key, .. } = schema.kind else {
+        return Ok(());
+    };
+    let r = Fields(root);
+    match api_key {
+        0 => register_broker(image, r),
+        1 => {
+            image.cluster.brokers.remove(&r.i32("brokerId"));
+            Ok(())
+        }
+        2 => topic(image, r),
+        3 => partition(image, r),
+        4 => config(image, r),
+        5 => partition_change(image, r),
+        7 => change_broker(
+            image,
+            r.i32("id"),
+            r.int("epoch"),
+            "fence",
+            Some(true),
+            None,
+        ),
+        8 => change_broker(
+            image,
+            r.i32("id"),
+            r.int("epoch"),
+            "unfence",
+            Some(false),
+            None,
+        ),
+        9 => remove_topic(image, r),
+        10 => delegation_token(image, r),
+        11 => scram(image, r),
+        12 => feature_level(image, r),
+        14 => client_quota(image, r),
+        15 => {
+            image.producer_ids.next_producer_id = r.int("nextProducerId");
+            Ok(())
+        }
+        17 => broker_registration_change(image, r),
+        18 => acl(image, r),
+        19 => {
+            let id = r.uuid("id");
+            match image.acls.remove(&id) {
+                Some(_) => Ok(()),
+                None => Err(ApplyError::UnknownAcl { id }),
+            }
+        }
+        21 => {
+            image.features.zk_migration_state = r.int("zkMigrationState") as i8;
+            Ok(())
+        }
+        22 => {
+            let mechanism = r.int("mechanism") as i8;
+            let name = r.string("name");
+            if let Some(users) = image.scram.get_mut(&mechanism) {
+                users.remove(&name);
+                if users.is_empty() {
+                    image.scram.remove(&mechanism);
+                }
+            }
+            Ok(())
+        }
+        26 => {
+            image.delegation_tokens.remove(&r.string("tokenId"));
+            Ok(())
+        }
+        27 => register_controller(image, r),
+        // NO_OP, transaction markers, and anything newer: nothing to apply.
+        _ => Ok(()),
+    }
+}
+
+/// Typed reads of a record's fields; absent fields read as their schema
+/// defaults, missing ones as zero values.
+#[derive(Clone, Copy)]
+struct Fields<'d, 'a>(NodeRef<'d, 'a>);
+
+impl<'d, 'a> Fields<'d, 'a> {
+    fn int(self, name: &str) -> i64 {
+        self.0.get(name).and_then(|n| n.int()).unwrap_or(0)
+    }
+
+    fn i32(self, name: &str) -> i32 {
+        self.int(name) as i32
+    }
+
+    fn boolean(self, name: &str) -> bool {
+        self.0.get(name).and_then(|n| n.boolean()).unwrap_or(false)
+    }
+
+    fn string(self, name: &str) -> String {
+        self.opt_string(name).unwrap_or_default()
+    }
+
+    fn opt_string(self, name: &str) -> Option<String> {
+        self.0
+            .get(name)
+            .and_then(|n| n.string())
+            .map(|s| s.into_owned())
+    }
+
+    fn uuid(self, name: &str) -> Uuid {
+        self.0.get(name).and_then(|n| n.uuid()).unwrap_or_default()
+    }
+
+    fn bytes(self, name: &str) -> Box<[u8]> {
+        self.0
+            .get(name)
+            .and_then(|n| n.bytes())
+            .unwrap_or_default()
+            .into()
+    }
+
+    /// An int32 array; `None` when null.
+    fn ints(self, name: &str) -> Option<Vec<i32>> {
+        self.0.get(name).and_then(|n| n.int_array())
+    }
+
+    fn uuids(self, name: &str) -> Option<Vec<Uuid>> {
+        self.0.get(name).and_then(|n| n.uuid_array())
+    }
+
+    fn elements(self, name: &str) -> impl Iterator<Item = Fields<'d, 'a>> {
+        self.0
+            .get(name)
+            .into_iter()
+            .flat_map(|n| n.elements())
+            .map(Fields)
+    }
+}
+
+/// Listeners keyed by name (a later one with the same name wins), sorted.
+fn endpoints(r: Fields<'_, '_>) -> Vec<Endpoint> {
+    let mut out: Vec<Endpoint> = Vec::new();
+    for e in r.elements("endPoints") {
+        let endpoint = Endpoint {
+            name: e.string("name"),
+            host: e.string("host"),
+            port: e.int("port"),
+            security_protocol: e.int("securityProtocol") as i16,
+        };
+        match out.iter_mut().find(|x| x.name == endpoint.name) {
+            Some(existing) => *existing = endpoint,
+            None => out.push(endpoint),
+        }
+    }
+    out.sort_by(|a, b| a.name.cmp(&b.name));
+    out
+}
+
+fn features(r: Fields<'_, '_>) -> Vec<FeatureRange> {
+    let mut out: Vec<FeatureRange> = Vec::new();
+    for f in r.elements("features") {
+        let feature = FeatureRange {
+            name: f.string("name"),
+            min: f.int("minSupportedVersion") as i16,
+            max: f.int("maxSupportedVersion") as i16,
+        };
+        match out.iter_mut().find(|x| x.name == feature.name) {
+            Some(existing) => *existing = feature,
+            None => out.push(feature),
+        }
+    }
+    out.sort_by(|a, b| a.name.cmp(&b.name));
+    out
+}
+
+fn register_broker(image: &mut MetadataImage, r: Fields<'_, '_>) -> Result<(), ApplyError> {
+    let id = r.i32("brokerId");
+    let mut directories = r.uuids("logDirs").unwrap_or_default();
+    directories.sort();
+    image.cluster.brokers.insert(
+        id,
+        BrokerRegistration {
+            id,
+            epoch: r.int("brokerEpoch"),
+            incarnation_id: r.uuid("incarnationId"),
+            listeners: endpoints(r),
+            supported_features: features(r),
+            rack: r.opt_string("rack"),
+            fenced: r.boolean("fenced"),
+            in_controlled_shutdown: r.boolean("inControlledShutdown"),
+            is_migrating_zk_broker: r.boolean("isMigratingZkBroker"),
+            directories,
+        },
+    );
+    Ok(())
+}
+
+fn register_controller(image: &mut MetadataImage, r: Fields<'_, '_>) -> Result<(), ApplyError> {
+    let id = r.i32("controllerId");
+    image.cluster.controllers.insert(
+        id,
+        ControllerRegistration {
+            id,
+            incarnation_id: r.uuid("incarnationId"),
+            zk_migration_ready: r.boolean("zkMigrationReady"),
+            listeners: endpoints(r),
+            supported_features: features(r),
+        },
+    );
+    Ok(())
+}
+
+/// Fences, unfences or otherwise changes a registered broker whose epoch
+/// matches (Kafka's `ClusterDelta.getBrokerOrThrow`).
+fn change_broker(
+    image: &mut MetadataImage,
+    id: i32,
+    epoch: i64,
+    action: &'static str,
+    fenced: Option<bool>,
+    in_controlled_shutdown: Option<bool>,
+) -> Result<(), ApplyError> {
+    let broker = image
+        .cluster
+        .brokers
+        .get_mut(&id)
+        .ok_or(ApplyError::UnknownBroker { action, broker: id })?;
+    if broker.epoch != epoch {
+        return Err(ApplyError::BrokerEpochMismatch {
+            action,
+            broker: id,
+            given: epoch,
+            current: broker.epoch,
+        });
+    }
+    if let Some(fenced) = fenced {
+        broker.fenced = fenced;
+    }
+    if let Some(in_controlled_shutdown) = in_controlled_shutdown {
+        broker.in_controlled_shutdown = in_controlled_shutdown;
+    }
+    Ok(())
+}
+
+fn broker_registration_change(
+    image: &mut MetadataImage,
+    r: Fields<'_, '_>,
+) -> Result<(), ApplyError> {
+    // BrokerRegistrationFencingChange: 1 fences, -1 unfences, 0 leaves alone.
+    let fenced = match r.int("fenced") {
+        0 => None,
+        1 => Some(true),
+        -1 => Some(false),
+        value => {
+            return Err(ApplyError::BadValue {
+                field: "fenced",
+                value,
+            });
+        }
+    };
+    // BrokerRegistrationInControlledShutdownChange: 1 sets it, 0 leaves alone.
+    let in_controlled_shutdown = match r.int("inControlledShutdown") {
+        0 => None,
+        1 => Some(true),
+        value => {
+            return Err(ApplyError::BadValue {
+                field: "inControlledShutdown",
+                value,
+            });
+        }
+    };
+    let id = r.i32("brokerId");
+    change_broker(
+        image,
+        id,
+        r.int("brokerEpoch"),
+        "change",
+        fenced,
+        in_controlled_shutdown,
+    )?;
+    let mut directories = r.uuids("logDirs").unwrap_or_default();
+    if !directories.is_empty() {
+        directories.sort();
+        if let Some(broker) = image.cluster.brokers.get_mut(&id) {
+            broker.directories = directories;
+        }
+    }
+    Ok(())
+}
+
+fn topic(image: &mut MetadataImage, r: Fields<'_, '_>) -> Result<(), ApplyError> {
+    let id = r.uuid("topicId");
+    let name = r.string("name");
+    let topics = &mut image.topics;
+    if let Some(old) = topics.by_id.get(&id)
+        && old.name != name
+        && topics.by_name.get(&old.name) == Some(&id)
+    {
+        topics.by_name.remove(&old.name.clone());
+    }
+    topics.by_name.insert(name.clone(), id);
+    topics.by_id.insert(
+        id,
+        Topic {
+            id,
+            name,
+            partitions: Default::default(),
+        },
+    );
+    Ok(())
+}
+
+fn partition(image: &mut MetadataImage, r: Fields<'_, '_>) -> Result<(), ApplyError> {
+    let topic_id = r.uuid("topicId");
+    let topic = image
+        .topics
+        .by_id
+        .get_mut(&topic_id)
+        .ok_or(ApplyError::UnknownTopic { topic_id })?;
+    let partition = Partition {
+        replicas: r.ints("replicas").unwrap_or_default(),
+        directories: r.uuids("directories").unwrap_or_default(),
+        isr: r.ints("isr").unwrap_or_default(),
+        removing_replicas: r.ints("removingReplicas").unwrap_or_default(),
+        adding_replicas: r.ints("addingReplicas").unwrap_or_default(),
+        elr: r.ints("eligibleLeaderReplicas").unwrap_or_default(),
+        last_known_elr: r.ints("lastKnownElr").unwrap_or_default(),
+        leader: r.i32("leader"),
+        leader_recovery_state: r.int("leaderRecoveryState") as i8,
+        leader_epoch: r.i32("leaderEpoch"),
+        partition_epoch: r.i32("partitionEpoch"),
+    };
+    topic.partitions.insert(r.i32("partitionId"), partition);
+    Ok(())
+}
+
+/// Kafka's `PartitionRegistration.merge`: null fields keep their value, a
+/// new leader bumps the leader epoch, every change bumps the partition epoch.
+fn partition_change(image: &mut MetadataImage, r: Fields<'_, '_>) -> Result<(), ApplyError> {
+    let topic_id = r.uuid("topicId");
+    let partition_id = r.i32("partitionId");
+    let topic = image
+        .topics
+        .by_id
+        .get_mut(&topic_id)
+        .ok_or(ApplyError::UnknownTopic { topic_id })?;
+    let p = topic
+        .partitions
+        .get_mut(&partition_id)
+        .ok_or(ApplyError::UnknownPartition {
+            topic_id,
+            partition: partition_id,
+        })?;
+    let recovery = r.int("leaderRecoveryState");
+    if !(-1..=1).contains(&recovery) {
+        return Err(ApplyError::BadValue {
+            field: "leaderRecoveryState",
+            value: recovery,
+        });
+    }
+    if let Some(replicas) = r.ints("replicas") {
+        if !p.directories.is_empty() {
+            p.directories = reassign_directories(&p.replicas, &p.directories, &replicas);
+        }
+        p.replicas = replicas;
+    }
+    if let Some(directories) = r.uuids("directories") {
+        p.directories = directories;
+    }
+    if let Some(isr) = r.ints("isr") {
+        p.isr = isr;
+    }
+    if let Some(removing) = r.ints("removingReplicas") {
+        p.removing_replicas = removing;
+    }
+    if let Some(adding) = r.ints("addingReplicas") {
+        p.adding_replicas = adding;
+    }
+    if let Some(elr) = r.ints("eligibleLeaderReplicas") {
+        p.elr = elr;
+    }
+    if let Some(last_known_elr) = r.ints("lastKnownElr") {
+        p.last_known_elr = last_known_elr;
+    }
+    let leader = r.int("leader");
+    if leader != NO_LEADER_CHANGE {
+        p.leader = leader as i32;
+        p.leader_epoch = p.leader_epoch.wrapping_add(1);
+    }
+    if recovery != -1 {
+        p.leader_recovery_state = recovery as i8;
+    }
+    p.partition_epoch = p.partition_epoch.wrapping_add(1);
+    Ok(())
+}
+
+/// Kafka's `DirectoryId.createDirectoriesFrom`: replicas that stay keep
+/// their directory, new ones get the unassigned id (all zero).
+fn reassign_directories(old: &[i32], directories: &[Uuid], new: &[i32]) -> Vec<Uuid> {
+    new.iter()
+        .map(|replica| {
+            old.iter()
+                .position(|r| r == replica)
+                .and_then(|i| directories.get(i).copied())
+                .unwrap_or_default()
+        })
+        .collect()
+}
+
+/// Removes a topic and its configs (`TopicsDelta` and `ConfigurationsDelta`
+/// both replay `RemoveTopicRecord`).
+fn remove_topic(image: &mut MetadataImage, r: Fields<'_, '_>) -> Result<(), ApplyError> {
+    let topic_id = r.uuid("topicId");
+    let topic = image
+        .topics
+        .by_id
+        .remove(&topic_id)
+        .ok_or(ApplyError::UnknownTopic { topic_id })?;
+    if image.topics.by_name.get(&topic.name) == Some(&topic_id) {
+        image.topics.by_name.remove(&topic.name);
+    }
+    image.configs.remove(&ConfigResource {
+        resource_type: TOPIC_RESOURCE,
+        name: topic.name,
+    });
+    Ok(())
+}
+
+/// `ConfigResource.Type.TOPIC`.
+const TOPIC_RESOURCE: i8 = 2;
+
+fn config(image: &mut MetadataImage, r: Fields<'_, '_>) -> Result<(), ApplyError> {
+    let resource = ConfigResource {
+        resource_type: r.int("resourceType") as i8,
+        name: r.string("resourceName"),
+    };
+    let name = r.string("name");
+    match r.opt_string("value") {
+        Some(value) => {
+            image
+                .configs
+                .entry(resource)
+                .or_default()
+                .insert(name, value);
+        }
+        None => {
+            if let Some(data) = image.configs.get_mut(&resource) {
+                data.remove(&name);
+                if data.is_empty() {
+                    image.configs.remove(&resource);
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+fn client_quota(image: &mut MetadataImage, r: Fields<'_, '_>) -> Result<(), ApplyError> {
+    let mut entity: Vec<(String, Option<String>)> = r
+        .elements("entity")
+        .map(|e| (e.string("entityType"), e.opt_string("entityName")))
+        .collect();
+    entity.sort();
+    entity.dedup_by(|a, b| a.0 == b.0);
+    let entity = QuotaEntity(entity);
+    let key = r.string("key");
+    if r.boolean("remove") {
+        if let Some(quotas) = image.client_quotas.get_mut(&entity) {
+            quotas.remove(&key);
+            if quotas.is_empty() {
+                image.client_quotas.remove(&entity);
+            }
+        }
+    } else {
+        let value = r.0.get("value").and_then(|v| v.float()).unwrap_or(0.0);
+        image
+            .client_quotas
+            .entry(entity)
+            .or_default()
+            .insert(key, value);
+    }
+    Ok(())
+}
+
+fn acl(image: &mut MetadataImage, r: Fields<'_, '_>) -> Result<(), ApplyError> {
+    image.acls.insert(
+        r.uuid("id"),
+        StandardAcl {
+            resource_type: r.int("resourceType") as i8,
+            resource_name: r.string("resourceName"),
+            pattern_type: r.int("patternType") as i8,
+            principal: r.string("principal"),
+            host: r.string("host"),
+            operation: r.int("operation") as i8,
+            permission_type: r.int("permissionType") as i8,
+        },
+    );
+    Ok(())
+}
+
+fn scram(image: &mut MetadataImage, r: Fields<'_, '_>) -> Result<(), ApplyError> {
+    let mechanism = r.int("mechanism");
+    if super::names::scram_mechanism(mechanism as i8).is_none() {
+        return Err(ApplyError::BadValue {
+            field: "mechanism",
+            value: mechanism,
+        });
+    }
+    image.scram.entry(mechanism as i8).or_default().insert(
+        r.string("name"),
+        ScramCredential {
+            salt: r.bytes("salt"),
+            stored_key: r.bytes("storedKey"),
+            server_key: r.bytes("serverKey"),
+            iterations: r.i32("iterations"),
+        },
+    );
+    Ok(())
+}
+
+fn delegation_token(image: &mut MetadataImage, r: Fields<'_, '_>) -> Result<(), ApplyError> {
+    let token_id = r.string("tokenId");
+    let renewers = r
+        .elements("renewers")
+        .filter_map(|e| e.0.string().map(|s| s.into_owned()))
+        .collect();
+    image.delegation_tokens.insert(
+        token_id.clone(),
+        DelegationToken {
+            token_id,
+            owner: r.string("owner"),
+            requester: r.string("requester"),
+            renewers,
+            issue_timestamp: r.int("issueTimestamp"),
+            max_timestamp: r.int("maxTimestamp"),
+            expiration_timestamp: r.int("expirationTimestamp"),
+        },
+    );
+    Ok(())
+}
+
+fn feature_level(image: &mut MetadataImage, r: Fields<'_, '_>) -> Result<(), ApplyError> {
+    let name = r.string("name");
+    let level = r.int("featureLevel") as i16;
+    if name == METADATA_VERSION_FEATURE {
+        image.features.metadata_version = level;
+    } else if level == 0 {
+        image.features.finalized.remove(&name);
+    } else {
+        image.features.finalized.insert(name, level);
+    }
+    Ok(())
+}

@@ -1,0 +1,558 @@
+//! Loading files into an image, as a controller replays its log on start-up.
+//!
+//! Records stream from [`crate::stream::read_file`] straight into
+//! [`super::apply`]; only the records of an open metadata transaction are
+//! held (as raw bytes) until its end marker says whether they count. Damage
+//! is skipped in recovery mode and everything that could not be read or
+//! applied is reported as a [`Note`], never a panic.
+
+use std::fmt;
+use std::io;
+use std::ops::ControlFlow;
+use std::path::{Path, PathBuf};
+use std::rc::Rc;
+
+use super::{ApplyError, MetadataImage, Provenance, apply};
+use crate::batch::{Compression, Damage, Mode};
+use crate::files::{BOOTSTRAP_FILE, FileKind};
+use crate::metadata::decode_metadata_value;
+use crate::schema::{Decoded, Kind, NodeRef, Schema};
+use crate::stream::{Decoder, Item, Payload, ReadOptions, read_file};
+
+const BEGIN_TRANSACTION: u16 = 23;
+const END_TRANSACTION: u16 = 24;
+const ABORT_TRANSACTION: u16 = 25;
+
+/// Something worth telling the user about while loading.
+#[derive(Debug)]
+pub enum Note {
+    /// A damaged byte range was skipped.
+    Damage { path: PathBuf, damage: Damage },
+    /// A batch's records could not all be read.
+    BadRecords {
+        path: PathBuf,
+        batch_position: u64,
+        position: u64,
+        error: String,
+    },
+    /// A batch whose CRC does not match its bytes: its records are not
+    /// trusted, so not applied.
+    BadCrc {
+        path: PathBuf,
+        batch_position: u64,
+        base_offset: i64,
+        last_offset: i64,
+    },
+    /// A compressed batch could not be decompressed.
+    Compressed {
+        path: PathBuf,
+        batch_position: u64,
+        compression: Compression,
+        error: String,
+    },
+    /// A record's value could not be decoded.
+    Undecodable {
+        path: PathBuf,
+        offset: i64,
+        error: String,
+    },
+    /// A record could not be applied to the image.
+    NotApplied {
+        path: PathBuf,
+        offset: i64,
+        record: &'static str,
+        error: ApplyError,
+    },
+    /// Records already covered by an earlier snapshot or segment.
+    Skipped {
+        path: PathBuf,
+        count: u64,
+        below: i64,
+    },
+    /// A transaction marker out of place.
+    Transaction {
+        path: PathBuf,
+        offset: i64,
+        problem: &'static str,
+    },
+    /// The log ended inside a transaction: its records were not applied.
+    OpenTransaction {
+        path: PathBuf,
+        begin_offset: i64,
+        records: usize,
+    },
+    /// A snapshot replaced everything loaded before it.
+    SnapshotReset { path: PathBuf },
+}
+
+impl fmt::Display for Note {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Note::Damage { path, damage } => write!(
+                f,
+                "{}: skipped bytes {}..{} ({} bytes): {}",
+                path.display(),
+                damage.position,
+                damage.position + damage.length,
+                damage.length,
+                damage.kind
+            ),
+            Note::BadRecords {
+                path,
+                batch_position,
+                position,
+                error,
+            } => write!(
+                f,
+                "{}: batch at byte {batch_position}: records unreadable from byte {position}: {error}",
+                path.display()
+            ),
+            Note::BadCrc {
+                path,
+                batch_position,
+                base_offset,
+                last_offset,
+            } => write!(
+                f,
+                "{}: batch at byte {batch_position} (offsets {base_offset}..={last_offset}): CRC mismatch, its records were not applied",
+                path.display()
+            ),
+            Note::Compressed {
+                path,
+                batch_position,
+                compression,
+                error,
+            } => write!(
+                f,
+                "{}: batch at byte {batch_position}: skipped, cannot decompress {}: {error}",
+                path.display(),
+                compression.name()
+            ),
+            Note::Undecodable {
+                path,
+                offset,
+                error,
+            } => write!(
+                f,
+                "{}: offset {offset}: record not applied: {error}",
+                path.display()
+            ),
+            Note::NotApplied {
+                path,
+                offset,
+                record,
+                error,
+            } => write!(
+                f,
+                "{}: offset {offset}: {record} not applied: {error}",
+                path.display()
+            ),
+            Note::Skipped { path, count, below } => write!(
+                f,
+                "{}: skipped {count} records below offset {below}, already loaded",
+                path.display()
+            ),
+            Note::Transaction {
+                path,
+                offset,
+                problem,
+            } => write!(f, "{}: offset {offset}: {problem}", path.display()),
+            Note::OpenTransaction {
+                path,
+                begin_offset,
+                records,
+            } => write!(
+                f,
+                "{}: the transaction begun at offset {begin_offset} never ended: its {records} records were not applied",
+                path.display()
+            ),
+            Note::SnapshotReset { path } => write!(
+                f,
+                "{}: a snapshot replaces the state loaded before it",
+                path.display()
+            ),
+        }
+    }
+}
+
+/// A record of an open transaction, kept as its value bytes.
+struct Pending {
+    path: Rc<Path>,
+    offset: i64,
+    value: Vec<u8>,
+}
+
+struct Transaction {
+    begin_offset: i64,
+    path: Rc<Path>,
+    records: Vec<Pending>,
+    /// Provenance of the last batch in the transaction, applied on commit.
+    provenance: Provenance,
+}
+
+/// Replays files into an image.
+pub struct Loader {
+    image: MetadataImage,
+    /// Records below this offset were already applied (from a snapshot or
+    /// an earlier segment) and are skipped.
+    next_offset: i64,
+    transaction: Option<Transaction>,
+    loaded_any: bool,
+    /// Whether the file being read is a `bootstrap.checkpoint`.
+    in_bootstrap: bool,
+    /// Whether the records of the current batch are skipped (bad CRC).
+    skip_batch: bool,
+}
+
+impl Default for Loader {
+    fn default() -> Loader {
+        Loader::new()
+    }
+}
+
+impl Loader {
+    pub fn new() -> Loader {
+        Loader {
+            image: MetadataImage::new(),
+            next_offset: i64::MIN,
+            transaction: None,
+            loaded_any: false,
+            in_bootstrap: false,
+            skip_batch: false,
+        }
+    }
+
+    /// Loads a file, or a directory as [`replay_plan`] lays it out.
+    pub fn load_path(&mut self, path: &Path, notes: &mut dyn FnMut(Note)) -> io::Result<()> {
+        if path.is_dir() {
+            // A segment often starts before the snapshot that follows it:
+            // skipping its head is the plan, not news.
+            let mut quiet = |note: Note| {
+                if !matches!(note, Note::Skipped { .. }) {
+                    notes(note)
+                }
+            };
+            for file in replay_plan(path)? {
+                self.load_file(&file, &mut quiet)?;
+            }
+            Ok(())
+        } else {
+            self.load_file(path, notes)
+        }
+    }
+
+    /// Loads one segment or snapshot. A numbered snapshot starts the image
+    /// afresh, as a controller loading a snapshot does.
+    pub fn load_file(&mut self, path: &Path, notes: &mut dyn FnMut(Note)) -> io::Result<()> {
+        let kind = FileKind::of(path);
+        if let FileKind::Snapshot { .. } = kind {
+            if self.loaded_any {
+                notes(Note::SnapshotReset {
+                    path: path.to_path_buf(),
+                });
+                self.image = MetadataImage::new();
+                self.transaction = None;
+            }
+            self.next_offset = i64::MIN;
+        }
+        // The bootstrap snapshot's offsets are not log offsets.
+        let saved_next = self.next_offset;
+        if kind == FileKind::Bootstrap {
+            self.next_offset = i64::MIN;
+        }
+        self.loaded_any = true;
+        self.in_bootstrap = kind == FileKind::Bootstrap;
+        let skip_below = self.next_offset;
+        let path_rc: Rc<Path> = Rc::from(path);
+        let mut skipped = 0u64;
+        let options = ReadOptions {
+            mode: Mode::Recover,
+            decoder: Decoder::Metadata,
+            max_bytes: None,
+        };
+        read_file(path, options, |item| {
+            self.on_item(item, &path_rc, &mut skipped, notes);
+            ControlFlow::Continue(())
+        })?;
+        if skipped > 0 {
+            notes(Note::Skipped {
+                path: path.to_path_buf(),
+                count: skipped,
+                below: skip_below,
+            });
+        }
+        match kind {
+            FileKind::Snapshot { end_offset, .. } => self.next_offset = end_offset,
+            FileKind::Bootstrap => self.next_offset = saved_next,
+            _ => {}
+        }
+        Ok(())
+    }
+
+    /// The image, once every file is loaded. A transaction still open is
+    /// reported and its records left out, as Kafka never publishes them.
+    pub fn finish(mut self, notes: &mut dyn FnMut(Note)) -> MetadataImage {
+        if let Some(t) = self.transaction.take() {
+            notes(Note::OpenTransaction {
+                path: t.path.to_path_buf(),
+                begin_offset: t.begin_offset,
+                records: t.records.len(),
+            });
+        }
+        self.image
+    }
+
+    /// The image as loaded so far.
+    pub fn image(&self) -> &MetadataImage {
+        &self.image
+    }
+
+    fn on_item(
+        &mut self,
+        item: Item<'_, '_>,
+        path: &Rc<Path>,
+        skipped: &mut u64,
+        notes: &mut dyn FnMut(Note),
+    ) {
+        match item {
+            Item::Batch(batch) => {
+                self.skip_batch = !batch.crc_valid;
+                if self.skip_batch {
+                    notes(Note::BadCrc {
+                        path: path.to_path_buf(),
+                        batch_position: batch.position,
+                        base_offset: batch.header.base_offset,
+                        last_offset: batch.header.last_offset(),
+                    });
+                }
+            }
+            Item::Damage(damage) => notes(Note::Damage {
+                path: path.to_path_buf(),
+                damage,
+            }),
+            Item::RecordsError {
+                batch,
+                position,
+                error,
+            } => notes(Note::BadRecords {
+                path: path.to_path_buf(),
+                batch_position: batch.position,
+                position,
+                error: error.kind.to_string(),
+            }),
+            Item::Decompression {
+                batch,
+                compression,
+                error,
+            } => notes(Note::Compressed {
+                path: path.to_path_buf(),
+                batch_position: batch.position,
+                compression,
+                error,
+            }),
+            // The records that were read are applied; the mismatch itself
+            // changes nothing in the image.
+            Item::CountMismatch { .. } => {}
+            Item::Record(r) => {
+                if self.skip_batch {
+                    return;
+                }
+                if r.offset < self.next_offset {
+                    *skipped += 1;
+                    return;
+                }
+                let header = &r.batch.header;
+                // Control records (leader changes, snapshot header and
+                // footer) carry no metadata.
+                if header.is_control() {
+                    return;
+                }
+                let provenance = Provenance {
+                    last_offset: header.last_offset(),
+                    last_epoch: header.partition_leader_epoch,
+                    last_time_ms: header.max_timestamp,
+                };
+                match r.payload {
+                    Payload::Metadata { schema, doc, .. } => {
+                        let value = r.record.value.unwrap_or_default();
+                        self.on_metadata(schema, doc.root(schema), value, r.offset, path, notes);
+                    }
+                    Payload::Undecodable { error, .. } => notes(Note::Undecodable {
+                        path: path.to_path_buf(),
+                        offset: r.offset,
+                        error: error.to_string(),
+                    }),
+                    Payload::Control { .. } | Payload::Raw => {}
+                }
+                match &mut self.transaction {
+                    Some(t) => t.provenance = provenance,
+                    None => self.image.provenance = provenance,
+                }
+                if !self.in_bootstrap {
+                    self.next_offset = self.next_offset.max(r.offset.saturating_add(1));
+                }
+            }
+        }
+    }
+
+    fn on_metadata(
+        &mut self,
+        schema: &'static Schema,
+        root: NodeRef<'_, '_>,
+        value: &[u8],
+        offset: i64,
+        path: &Rc<Path>,
+        notes: &mut dyn FnMut(Note),
+    ) {
+        let api_key = match schema.kind {
+            Kind::Metadata { api_key, .. } => api_key,
+            Kind::Control { .. } => return,
+        };
+        let problem = |problem| Note::Transaction {
+            path: path.to_path_buf(),
+            offset,
+            problem,
+        };
+        match api_key {
+            BEGIN_TRANSACTION => {
+                if let Some(t) = self.transaction.take() {
+                    notes(problem(
+                        "BEGIN_TRANSACTION_RECORD inside a transaction: the open one is dropped",
+                    ));
+                    drop(t);
+                }
+                self.transaction = Some(Transaction {
+                    begin_offset: offset,
+                    path: path.clone(),
+                    records: Vec::new(),
+                    provenance: self.image.provenance,
+                });
+            }
+            END_TRANSACTION => match self.transaction.take() {
+                Some(t) => self.commit(t, notes),
+                None => notes(problem("END_TRANSACTION_RECORD without a transaction")),
+            },
+            ABORT_TRANSACTION => match self.transaction.take() {
+                Some(t) => self.image.provenance = t.provenance,
+                None => notes(problem("ABORT_TRANSACTION_RECORD without a transaction")),
+            },
+            _ => match &mut self.transaction {
+                Some(t) => t.records.push(Pending {
+                    path: path.clone(),
+                    offset,
+                    value: value.to_vec(),
+                }),
+                None => {
+                    if let Err(error) = apply::apply(&mut self.image, schema, root) {
+                        notes(Note::NotApplied {
+                            path: path.to_path_buf(),
+                            offset,
+                            record: schema.type_name(),
+                            error,
+                        });
+                    }
+                }
+            },
+        }
+    }
+
+    /// Applies a transaction's records now that its end marker came.
+    fn commit(&mut self, t: Transaction, notes: &mut dyn FnMut(Note)) {
+        let mut doc = Decoded::default();
+        for pending in &t.records {
+            // These bytes decoded once already, when they were read.
+            let Ok((schema, _)) = decode_metadata_value(&pending.value, &mut doc) else {
+                continue;
+            };
+            if let Err(error) = apply::apply(&mut self.image, schema, doc.root(schema)) {
+                notes(Note::NotApplied {
+                    path: pending.path.to_path_buf(),
+                    offset: pending.offset,
+                    record: schema.type_name(),
+                    error,
+                });
+            }
+        }
+        self.image.provenance = t.provenance;
+    }
+}
+
+/// The files a directory replays, in order: the newest snapshot, then the
+/// segments after it. `dir` is a partition directory
+/// (`__cluster_metadata-0`) or the log directory above it. Like a
+/// controller, the log directory's `bootstrap.checkpoint` is used only when
+/// the log has no snapshot and no segment.
+pub fn replay_plan(dir: &Path) -> io::Result<Vec<PathBuf>> {
+    let mut partition_dirs: Vec<PathBuf> = std::fs::read_dir(dir)?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            p.is_dir()
+                && p.file_name()
+                    .is_some_and(|n| n.to_string_lossy().starts_with("__cluster_metadata-"))
+        })
+        .collect();
+    partition_dirs.sort();
+    let bootstrap = if partition_dirs.is_empty() {
+        partition_dirs.push(dir.to_path_buf());
+        dir.parent().map(|p| p.join(BOOTSTRAP_FILE))
+    } else {
+        Some(dir.join(BOOTSTRAP_FILE))
+    };
+    let mut plan = Vec::new();
+    for partition in &partition_dirs {
+        plan.extend(partition_plan(partition)?);
+    }
+    if plan.is_empty() {
+        if let Some(bootstrap) = bootstrap.filter(|b| b.is_file()) {
+            plan.push(bootstrap);
+        } else if dir.join(BOOTSTRAP_FILE).is_file() {
+            plan.push(dir.join(BOOTSTRAP_FILE));
+        }
+    }
+    if plan.is_empty() {
+        return Err(io::Error::new(
+            io::ErrorKind::NotFound,
+            "no metadata log segments, snapshots or bootstrap.checkpoint here",
+        ));
+    }
+    Ok(plan)
+}
+
+/// The newest snapshot of one partition directory and the segments that
+/// hold records after it.
+fn partition_plan(dir: &Path) -> io::Result<Vec<PathBuf>> {
+    let mut snapshot: Option<(i64, i32, PathBuf)> = None;
+    let mut segments: Vec<(i64, PathBuf)> = Vec::new();
+    for entry in std::fs::read_dir(dir)? {
+        let path = entry?.path();
+        match FileKind::of(&path) {
+            FileKind::Snapshot { end_offset, epoch }
+                if snapshot
+                    .as_ref()
+                    .is_none_or(|(o, e, _)| (end_offset, epoch) > (*o, *e)) =>
+            {
+                snapshot = Some((end_offset, epoch, path));
+            }
+            FileKind::Segment { base_offset } => segments.push((base_offset, path)),
+            _ => {}
+        }
+    }
+    segments.sort();
+    let mut plan = Vec::new();
+    let snapshot_end = snapshot.as_ref().map(|(end, _, _)| *end);
+    if let Some((_, _, path)) = snapshot {
+        plan.push(path);
+    }
+    for (i, (_, path)) in segments.iter().enumerate() {
+        // A segment whose successor starts at or before the snapshot's end
+        // holds nothing after it.
+        let covered = match (snapshot_end, segments.get(i + 1)) {
+            (Some(end), Some((next_base, _))) => *next_base <= end,
+            _ => false,
+        };
+        if !covered {
+            plan.push(path.clone());
+        }
+    }
+    Ok(plan)
+}

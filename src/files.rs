@@ -81,7 +81,17 @@ pub fn list_dir(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
     if bootstrap.is_file() {
         out.push(bootstrap);
     }
-    let mut partition_dirs: Vec<PathBuf> = std::fs::read_dir(dir)?
+    let mut files = log_files(dir)?;
+    for partition in metadata_partition_dirs(dir)? {
+        files.extend(log_files(&partition)?);
+    }
+    out.extend(files);
+    Ok(out)
+}
+
+/// The `__cluster_metadata-N` partition directories in a log dir, sorted.
+pub fn metadata_partition_dirs(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(dir)?
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| {
             p.is_dir()
@@ -89,13 +99,8 @@ pub fn list_dir(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
                     .is_some_and(|n| n.to_string_lossy().starts_with("__cluster_metadata-"))
         })
         .collect();
-    partition_dirs.sort();
-    let mut files = log_files(dir)?;
-    for partition in partition_dirs {
-        files.extend(log_files(&partition)?);
-    }
-    out.extend(files);
-    Ok(out)
+    dirs.sort();
+    Ok(dirs)
 }
 
 /// The segments and numbered snapshots directly in `dir`, in offset order

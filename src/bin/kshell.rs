@@ -45,7 +45,7 @@ fn main() -> ExitCode {
         Err(e) if e.kind() == io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("kshell: {e}");
-            ExitCode::from(1)
+            ExitCode::from(2)
         }
     }
 }
@@ -56,7 +56,7 @@ fn run(args: Args) -> io::Result<ExitCode> {
     for path in &args.snapshots {
         if let Err(e) = loader.load_path(path, &mut report) {
             eprintln!("kshell: {}: {e}", path.display());
-            return Ok(ExitCode::from(1));
+            return Ok(ExitCode::from(2));
         }
     }
     let image = loader.finish(&mut report);

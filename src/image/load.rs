@@ -14,7 +14,7 @@ use std::rc::Rc;
 
 use super::{ApplyError, MetadataImage, Provenance, apply};
 use crate::batch::{Compression, Damage, Mode};
-use crate::files::{BOOTSTRAP_FILE, FileKind};
+use crate::files::{self, BOOTSTRAP_FILE, FileKind};
 use crate::metadata::decode_metadata_value;
 use crate::schema::{Decoded, Kind, NodeRef, Schema};
 use crate::stream::{Decoder, Item, Payload, ReadOptions, read_file};
@@ -483,15 +483,7 @@ impl Loader {
 /// controller, the log directory's `bootstrap.checkpoint` is used only when
 /// the log has no snapshot and no segment.
 pub fn replay_plan(dir: &Path) -> io::Result<Vec<PathBuf>> {
-    let mut partition_dirs: Vec<PathBuf> = std::fs::read_dir(dir)?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| {
-            p.is_dir()
-                && p.file_name()
-                    .is_some_and(|n| n.to_string_lossy().starts_with("__cluster_metadata-"))
-        })
-        .collect();
-    partition_dirs.sort();
+    let mut partition_dirs = files::metadata_partition_dirs(dir)?;
     let bootstrap = if partition_dirs.is_empty() {
         partition_dirs.push(dir.to_path_buf());
         dir.parent().map(|p| p.join(BOOTSTRAP_FILE))

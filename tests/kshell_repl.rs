@@ -286,3 +286,41 @@ fn the_line_editor_completes_and_keeps_history_on_a_terminal() {
     assert!(saved.contains("pwd"), "history file: {saved:?}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Lines pasted at once all run: the line editor keeps what it read ahead
+/// of the first line for the next prompt.
+#[test]
+fn pasted_lines_all_run_on_a_terminal() {
+    let Some(corpus) = corpus() else { return };
+    if Command::new("script").arg("--version").output().is_err() {
+        eprintln!("skipping: no script(1) to make a pseudo-terminal");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let command = format!(
+        "{} -s {}",
+        env!("CARGO_BIN_EXE_kshell"),
+        first_segment(&corpus).display()
+    );
+    let mut child = Command::new("script")
+        .args(["-q", "-e", "-c", &command, "/dev/null"])
+        .env("KSHELL_HISTORY", dir.path().join("history"))
+        .env("TERM", "xterm")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    stdin
+        .write_all(b"cd /image/features\rpwd\rcat metadataVersion\rexit\r")
+        .unwrap();
+    stdin.flush().unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    drop(stdin);
+    let output = child.wait_with_output().unwrap();
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(text.contains("/image/features\r\n"), "pwd ran: {text:?}");
+    assert!(text.contains("3.6-IV2\r\n"), "cat ran: {text:?}");
+}

@@ -99,11 +99,13 @@ pub fn dump(
                 .file_name()
                 .map(|n| n.to_string_lossy().into_owned())
                 .unwrap_or_default();
-            kafka.start_file(out, &display, &name, kind)?;
+            kafka.start_file(&display, &name, kind);
         } else {
             jsonl.start_file(&display);
         }
         if !kind.is_readable() {
+            kafka.flush(out)?;
+            out.flush()?;
             writeln!(err, "Ignoring unknown file {display}")?;
             continue;
         }
@@ -139,6 +141,8 @@ pub fn dump(
         if let Some(e) = write_error {
             return Err(e);
         }
+        kafka.flush(out)?;
+        jsonl.flush(out)?;
         if let Err(e) = result {
             summary.failed += 1;
             out.flush()?;

@@ -4,6 +4,7 @@ pub mod base64;
 pub mod json;
 pub mod jsonl;
 pub mod kafka;
+pub mod progress;
 
 /// Formatters gather lines and hand them to the writer in pieces this big:
 /// one `write` per piece instead of one per line, and pieces at least as

@@ -319,6 +319,31 @@ mod tests {
     }
 
     #[test]
+    fn integers_print_like_display() {
+        let mut buf = [0u8; 20];
+        for v in [
+            0,
+            7,
+            10,
+            99,
+            100,
+            9_999,
+            10_000,
+            123_456_789,
+            1_704_067_200_000,
+        ]
+        .into_iter()
+        .flat_map(|v: i64| [v, -v, v + 1, v - 1])
+        .chain([i64::MAX, i64::MIN])
+        {
+            assert_eq!(format_int(&mut buf, v), v.to_string().as_bytes());
+            let mut out = Vec::new();
+            write_int(&mut out, v);
+            assert_eq!(out, v.to_string().as_bytes());
+        }
+    }
+
+    #[test]
     fn strings_escape_like_jackson() {
         let mut out = Vec::new();
         write_str(&mut out, "a\"b\\c\n\u{1}é");

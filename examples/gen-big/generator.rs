@@ -580,10 +580,12 @@ impl Cluster {
         topic.alive = false;
         let name = topic.name.clone();
         let mut records: Records = vec![(&REMOVE_TOPIC, 0, json!({"topicId": topic.id}))];
+        // The topic's configs sort together: a range, not a scan of all.
         let doomed: Vec<_> = self
             .configs
-            .keys()
-            .filter(|(kind, resource, _)| *kind == RESOURCE_TOPIC && *resource == name)
+            .range((RESOURCE_TOPIC, name.clone(), String::new())..)
+            .map(|(key, _)| key)
+            .take_while(|(kind, resource, _)| *kind == RESOURCE_TOPIC && *resource == name)
             .cloned()
             .collect();
         for key in doomed {

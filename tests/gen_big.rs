@@ -187,3 +187,33 @@ fn the_same_seed_writes_the_same_bytes() {
         fs::read(&b.snapshot).unwrap()
     );
 }
+
+#[test]
+fn a_reader_that_stops_early_ends_kdump_quietly() {
+    use std::io::{BufRead, BufReader};
+    use std::process::Stdio;
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("gen_big_pipe");
+    let generated = generate(&dir);
+    for format in ["jsonl", "kafka"] {
+        // `kdump … | head -1`: the reader goes away after one line.
+        let mut child = Command::new(env!("CARGO_BIN_EXE_kdump"))
+            .args(["--format", format, "--files"])
+            .arg(&generated.log)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut first = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut first)
+            .unwrap();
+        assert!(!first.is_empty());
+        let output = child.wait_with_output().unwrap();
+        assert!(output.status.success(), "{format}: {:?}", output.status);
+        assert!(
+            output.stderr.is_empty(),
+            "{format}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+}

@@ -319,6 +319,26 @@ mod tests {
     }
 
     #[test]
+    fn raw_strings_take_the_fast_path_only_when_it_changes_nothing() {
+        let cases: [&[u8]; 7] = [
+            b"orders.v2-00017",
+            b"",
+            b"quote\" and \\ backslash",
+            b"tab\there\x7f",
+            "caf\u{e9} \u{1f600}".as_bytes(),
+            b"bad \xff\xfe utf-8",
+            b"\x00\x1f control",
+        ];
+        for bytes in cases {
+            let mut fast = Vec::new();
+            write_str_bytes(&mut fast, bytes);
+            let mut general = Vec::new();
+            write_str(&mut general, &String::from_utf8_lossy(bytes));
+            assert_eq!(fast, general, "{bytes:?}");
+        }
+    }
+
+    #[test]
     fn integers_print_like_display() {
         let mut buf = [0u8; 20];
         for v in [

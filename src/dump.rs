@@ -9,7 +9,8 @@ use crate::error::Error;
 use crate::files::{self, FileKind};
 use crate::output::jsonl::JsonLines;
 use crate::output::kafka::{KafkaOptions, KafkaText};
-use crate::stream::{self, Decoder, ReadOptions};
+use crate::output::progress::Progress;
+use crate::stream::{self, Decoder, Item, ReadOptions};
 
 /// The output formats.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -30,6 +31,8 @@ pub struct DumpOptions {
     /// printed as strings, as Kafka's default decoder does.
     pub print_data_log: bool,
     pub max_bytes: Option<u64>,
+    /// Draw a progress bar on stderr for large inputs.
+    pub progress: bool,
 }
 
 /// What a dump found, for the exit code.
@@ -82,11 +85,20 @@ pub fn dump(
     let mut summary = DumpSummary::default();
     let mut kafka = KafkaText::new(options.kafka);
     let mut jsonl = JsonLines::new();
-    for input in expand_inputs(inputs) {
+    let inputs = expand_inputs(inputs);
+    let total = inputs
+        .iter()
+        .flatten()
+        .filter_map(|path| path.metadata().ok())
+        .map(|m| m.len())
+        .sum();
+    let mut progress = Progress::new(total, options.progress);
+    for input in inputs {
         let path = match input {
             Ok(path) => path,
             Err(e) => {
                 summary.failed += 1;
+                progress.clear();
                 writeln!(err, "kdump: {e}")?;
                 continue;
             }
@@ -99,7 +111,7 @@ pub fn dump(
                 .file_name()
                 .map(|n| n.to_string_lossy().into_owned())
                 .unwrap_or_default();
-            kafka.start_file(out, &display, &name, kind)?;
+            kafka.start_file(&display, &name, kind);
         } else {
             jsonl.start_file(&display);
         }
@@ -110,6 +122,9 @@ pub fn dump(
             continue;
         }
         if !kind.is_readable() {
+            kafka.flush(out)?;
+            out.flush()?;
+            progress.clear();
             writeln!(err, "Ignoring unknown file {display}")?;
             continue;
         }
@@ -130,6 +145,9 @@ pub fn dump(
         };
         let mut write_error = None;
         let result = stream::read_file(&path, read, |item| {
+            if let Item::Batch(batch) = &item {
+                progress.at(batch.position);
+            }
             let written = match options.format {
                 Format::Kafka => kafka.item(out, &item),
                 Format::JsonLines => jsonl.item(out, &item),
@@ -145,9 +163,13 @@ pub fn dump(
         if let Some(e) = write_error {
             return Err(e);
         }
+        kafka.flush(out)?;
+        jsonl.flush(out)?;
+        progress.finish_input(path.metadata().map_or(0, |m| m.len()));
         if let Err(e) = result {
             summary.failed += 1;
             out.flush()?;
+            progress.clear();
             writeln!(err, "kdump: {}", Error::io(&path, e))?;
         }
     }

@@ -3,7 +3,7 @@
 //! JSON Lines by default; `--format kafka` prints exactly what
 //! `kafka-dump-log.sh --cluster-metadata-decoder` prints.
 
-use std::io::{self, Write};
+use std::io::{self, IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -93,6 +93,8 @@ fn run(args: Args) -> io::Result<ExitCode> {
         metadata_decoder: args.cluster_metadata_decoder,
         print_data_log: args.print_data_log,
         max_bytes: args.max_bytes,
+        // A bar on a terminal, never mixed into the output itself.
+        progress: io::stderr().is_terminal() && !io::stdout().is_terminal(),
     };
     let stdout = io::stdout();
     let mut out = io::BufWriter::with_capacity(1 << 16, stdout.lock());

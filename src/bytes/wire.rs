@@ -134,7 +134,19 @@ fixed!(be_i64, i64);
 fixed!(be_f64, f64);
 
 /// An unsigned LEB128 value of at most `max_bytes` bytes.
+#[inline]
 fn leb128(input: &[u8], max_bytes: usize) -> WireResult<'_, u64> {
+    // One byte is the common case (small lengths, counts, deltas, tags).
+    if let Some(&byte) = input.first()
+        && byte & 0x80 == 0
+    {
+        return Ok((&input[1..], u64::from(byte)));
+    }
+    leb128_long(input, max_bytes)
+}
+
+#[cold]
+fn leb128_long(input: &[u8], max_bytes: usize) -> WireResult<'_, u64> {
     let mut value: u64 = 0;
     for (i, &byte) in input.iter().enumerate() {
         if i == max_bytes {
@@ -159,12 +171,14 @@ fn leb128(input: &[u8], max_bytes: usize) -> WireResult<'_, u64> {
 
 /// Kafka's unsigned varint (up to 5 bytes, a 32-bit value): compact lengths,
 /// tags, and the metadata frame header.
+#[inline]
 pub fn unsigned_varint(input: &[u8]) -> WireResult<'_, u32> {
     let (rest, value) = leb128(input, 5)?;
     Ok((rest, value as u32))
 }
 
 /// Kafka's zig-zag varint (32-bit), used inside record batches.
+#[inline]
 pub fn varint(input: &[u8]) -> WireResult<'_, i32> {
     let (rest, value) = leb128(input, 5)?;
     let raw = value as u32;
@@ -172,6 +186,7 @@ pub fn varint(input: &[u8]) -> WireResult<'_, i32> {
 }
 
 /// Kafka's zig-zag varlong (64-bit), used for timestamp deltas.
+#[inline]
 pub fn varlong(input: &[u8]) -> WireResult<'_, i64> {
     let (rest, raw) = leb128(input, 10)?;
     Ok((rest, ((raw >> 1) as i64) ^ -((raw & 1) as i64)))

@@ -33,11 +33,25 @@ pub fn encode_url(out: &mut Vec<u8>, bytes: &[u8]) {
     encode_with(out, bytes, URL, false)
 }
 
+/// The 22 characters of a Uuid as Kafka prints it: five whole 3-byte groups
+/// and one last byte, in a fixed-size buffer (Uuids are printed often).
+pub fn uuid_chars(uuid: &[u8; 16]) -> [u8; 22] {
+    let mut text = [0u8; 22];
+    for group in 0..5 {
+        let b = &uuid[group * 3..group * 3 + 3];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for i in 0..4 {
+            text[group * 4 + i] = URL[((n >> (18 - 6 * i)) & 63) as usize];
+        }
+    }
+    text[20] = URL[(uuid[15] >> 2) as usize];
+    text[21] = URL[((uuid[15] & 3) << 4) as usize];
+    text
+}
+
 /// A Uuid as Kafka prints it.
 pub fn uuid_string(uuid: &[u8; 16]) -> String {
-    let mut out = Vec::with_capacity(22);
-    encode_url(&mut out, uuid);
-    String::from_utf8(out).expect("base64 is ASCII")
+    String::from_utf8(uuid_chars(uuid).to_vec()).expect("base64 is ASCII")
 }
 
 fn decode_with(text: &str, alphabet: &[u8; 64]) -> Option<Vec<u8>> {
@@ -85,5 +99,12 @@ mod tests {
             uuid_string(&uuid.try_into().unwrap()),
             "5zoAlv-xEh9xRANKXt1Lbg"
         );
+        for seed in 0..=255u8 {
+            let uuid: [u8; 16] =
+                std::array::from_fn(|i| seed.wrapping_mul(31).wrapping_add(i as u8 * 17));
+            let mut general = Vec::new();
+            encode_url(&mut general, &uuid);
+            assert_eq!(uuid_chars(&uuid).as_slice(), general.as_slice());
+        }
     }
 }

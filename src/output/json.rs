@@ -4,14 +4,40 @@ use super::base64;
 use crate::schema::types::{Default, Field, Type};
 use crate::schema::value::{Decoded, Node};
 
+/// Bytes Jackson escapes in a string: quote, backslash and control characters.
+static NEEDS_ESCAPE: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 0x20 {
+        table[b] = true;
+        b += 1;
+    }
+    table[b'"' as usize] = true;
+    table[b'\\' as usize] = true;
+    table
+};
+
 /// Appends `s` as a JSON string, escaped as Jackson does: quotes, backslash
 /// and control characters only (short forms where JSON has them, else
 /// `\u00XX` in upper-case hex); everything else as UTF-8.
 pub fn write_str(out: &mut Vec<u8>, s: &str) {
-    out.push(b'"');
     let bytes = s.as_bytes();
+    out.reserve(bytes.len() + 2);
+    out.push(b'"');
+    // Most strings need no escape: look once without branching per byte.
+    if !bytes
+        .iter()
+        .fold(false, |any, &b| any | NEEDS_ESCAPE[b as usize])
+    {
+        out.extend_from_slice(bytes);
+        out.push(b'"');
+        return;
+    }
     let mut start = 0;
     for (i, &b) in bytes.iter().enumerate() {
+        if !NEEDS_ESCAPE[b as usize] {
+            continue;
+        }
         let escape: &[u8] = match b {
             b'"' => b"\\\"",
             b'\\' => b"\\\\",
@@ -20,8 +46,7 @@ pub fn write_str(out: &mut Vec<u8>, s: &str) {
             b'\t' => b"\\t",
             0x08 => b"\\b",
             0x0c => b"\\f",
-            0..=0x1f => b"",
-            _ => continue,
+            _ => b"",
         };
         out.extend_from_slice(&bytes[start..i]);
         if escape.is_empty() {
@@ -40,6 +65,16 @@ pub fn write_str(out: &mut Vec<u8>, s: &str) {
 
 /// Appends raw string bytes, replacing invalid UTF-8 as Java's decoder does.
 pub fn write_str_bytes(out: &mut Vec<u8>, bytes: &[u8]) {
+    // Plain ASCII needing no escape is by far the common case: one pass.
+    if bytes.iter().fold(true, |plain, &b| {
+        plain & (b < 0x80) & !NEEDS_ESCAPE[b as usize]
+    }) {
+        out.reserve(bytes.len() + 2);
+        out.push(b'"');
+        out.extend_from_slice(bytes);
+        out.push(b'"');
+        return;
+    }
     match std::str::from_utf8(bytes) {
         Ok(s) => write_str(out, s),
         Err(_) => write_str(out, &String::from_utf8_lossy(bytes)),
@@ -47,25 +82,40 @@ pub fn write_str_bytes(out: &mut Vec<u8>, bytes: &[u8]) {
 }
 
 pub fn write_int(out: &mut Vec<u8>, v: i64) {
-    let mut buf = itoa_buf();
+    // Small numbers (ids, counts, epochs) are most of what gets printed.
+    if (0..10).contains(&v) {
+        out.push(b'0' + v as u8);
+        return;
+    }
+    let mut buf = [0u8; 20];
     out.extend_from_slice(format_int(&mut buf, v));
 }
 
-fn itoa_buf() -> [u8; 20] {
-    [0; 20]
-}
+/// "00" to "99", for formatting two digits at a time.
+const DIGIT_PAIRS: &[u8; 200] = b"\
+0001020304050607080910111213141516171819\
+2021222324252627282930313233343536373839\
+4041424344454647484950515253545556575859\
+6061626364656667686970717273747576777879\
+8081828384858687888990919293949596979899";
 
 /// Formats an integer into `buf` without allocating.
 pub fn format_int(buf: &mut [u8; 20], v: i64) -> &[u8] {
     let mut n = v.unsigned_abs();
     let mut i = buf.len();
-    loop {
+    while n >= 100 {
+        let pair = (n % 100) as usize * 2;
+        n /= 100;
+        i -= 2;
+        buf[i..i + 2].copy_from_slice(&DIGIT_PAIRS[pair..pair + 2]);
+    }
+    if n >= 10 {
+        let pair = n as usize * 2;
+        i -= 2;
+        buf[i..i + 2].copy_from_slice(&DIGIT_PAIRS[pair..pair + 2]);
+    } else {
         i -= 1;
-        buf[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
+        buf[i] = b'0' + n as u8;
     }
     if v < 0 {
         // i64::MIN has 19 digits, so there is always room for the sign.
@@ -215,7 +265,7 @@ fn write_scalar(
         }
         Node::Uuid(uuid) => {
             out.push(b'"');
-            base64::encode_url(out, &uuid);
+            out.extend_from_slice(&base64::uuid_chars(&uuid));
             out.push(b'"');
         }
         Node::Str(bytes) => write_str_bytes(out, bytes),
@@ -266,6 +316,51 @@ mod tests {
         assert_eq!(java_double(0.001), "0.001");
         assert_eq!(java_double(-0.0), "-0.0");
         assert_eq!(java_double(123456789.0), "1.23456789E8");
+    }
+
+    #[test]
+    fn raw_strings_take_the_fast_path_only_when_it_changes_nothing() {
+        let cases: [&[u8]; 7] = [
+            b"orders.v2-00017",
+            b"",
+            b"quote\" and \\ backslash",
+            b"tab\there\x7f",
+            "caf\u{e9} \u{1f600}".as_bytes(),
+            b"bad \xff\xfe utf-8",
+            b"\x00\x1f control",
+        ];
+        for bytes in cases {
+            let mut fast = Vec::new();
+            write_str_bytes(&mut fast, bytes);
+            let mut general = Vec::new();
+            write_str(&mut general, &String::from_utf8_lossy(bytes));
+            assert_eq!(fast, general, "{bytes:?}");
+        }
+    }
+
+    #[test]
+    fn integers_print_like_display() {
+        let mut buf = [0u8; 20];
+        for v in [
+            0,
+            7,
+            10,
+            99,
+            100,
+            9_999,
+            10_000,
+            123_456_789,
+            1_704_067_200_000,
+        ]
+        .into_iter()
+        .flat_map(|v: i64| [v, -v, v + 1, v - 1])
+        .chain([i64::MAX, i64::MIN])
+        {
+            assert_eq!(format_int(&mut buf, v), v.to_string().as_bytes());
+            let mut out = Vec::new();
+            write_int(&mut out, v);
+            assert_eq!(out, v.to_string().as_bytes());
+        }
     }
 
     #[test]

@@ -7,8 +7,8 @@
 
 use std::io::{self, Write};
 
-use super::base64;
 use super::json::{JsonStyle, write_int, write_str, write_str_bytes, write_struct};
+use super::{FLUSH_AT, base64};
 use crate::batch::{Batch, Damage, DamageKind};
 use crate::stream::{Item, Payload, RecordItem};
 
@@ -16,6 +16,7 @@ const STYLE: JsonStyle = JsonStyle { unknown_tags: true };
 
 /// Prints one file at a time as JSON Lines.
 pub struct JsonLines {
+    /// Lines not yet written (see [`FLUSH_AT`]).
     line: Vec<u8>,
     /// The file path, already JSON-quoted.
     file: Vec<u8>,
@@ -32,7 +33,7 @@ impl Default for JsonLines {
 impl JsonLines {
     pub fn new() -> JsonLines {
         JsonLines {
-            line: Vec::with_capacity(4096),
+            line: Vec::with_capacity(FLUSH_AT + (16 << 10)),
             file: Vec::new(),
             last_good_offset: None,
         }
@@ -44,8 +45,14 @@ impl JsonLines {
         self.last_good_offset = None;
     }
 
-    pub fn item(&mut self, out: &mut impl Write, item: &Item<'_, '_>) -> io::Result<()> {
+    /// Writes out the lines gathered so far.
+    pub fn flush(&mut self, out: &mut impl Write) -> io::Result<()> {
+        out.write_all(&self.line)?;
         self.line.clear();
+        Ok(())
+    }
+
+    pub fn item(&mut self, out: &mut impl Write, item: &Item<'_, '_>) -> io::Result<()> {
         match item {
             Item::Batch(batch) => {
                 if batch.crc_valid {
@@ -103,7 +110,10 @@ impl JsonLines {
             }
         }
         self.line.extend_from_slice(b"}\n");
-        out.write_all(&self.line)
+        if self.line.len() >= FLUSH_AT {
+            self.flush(out)?;
+        }
+        Ok(())
     }
 
     fn error_start(&mut self, kind: &str, position: u64) {

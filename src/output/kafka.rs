@@ -3,6 +3,7 @@
 
 use std::io::{self, Write};
 
+use super::FLUSH_AT;
 use super::json::{JsonStyle, format_int, write_struct};
 use crate::batch::{Batch, Damage};
 use crate::files::FileKind;
@@ -21,7 +22,7 @@ pub struct KafkaOptions {
 /// Prints one file at a time in Kafka's layout.
 pub struct KafkaText {
     options: KafkaOptions,
-    /// Reused line buffer.
+    /// Lines not yet written (see [`FLUSH_AT`]).
     line: Vec<u8>,
     /// The file's name, for "Found N invalid bytes at the end of NAME".
     file_name: String,
@@ -31,36 +32,37 @@ impl KafkaText {
     pub fn new(options: KafkaOptions) -> KafkaText {
         KafkaText {
             options,
-            line: Vec::with_capacity(4096),
+            line: Vec::with_capacity(FLUSH_AT + (16 << 10)),
             file_name: String::new(),
         }
     }
 
     /// `Dumping PATH` and the line that says what the file is.
-    pub fn start_file(
-        &mut self,
-        out: &mut impl Write,
-        display: &str,
-        file_name: &str,
-        kind: FileKind,
-    ) -> io::Result<()> {
+    pub fn start_file(&mut self, display: &str, file_name: &str, kind: FileKind) {
         self.file_name = file_name.to_string();
-        writeln!(out, "Dumping {display}")?;
-        match kind {
+        let line = &mut self.line;
+        let _ = writeln!(line, "Dumping {display}");
+        let _ = match kind {
             FileKind::Segment { base_offset } => {
-                writeln!(out, "Log starting offset: {base_offset}")
+                writeln!(line, "Log starting offset: {base_offset}")
             }
-            FileKind::Bootstrap => writeln!(out, "KRaft bootstrap snapshot"),
+            FileKind::Bootstrap => writeln!(line, "KRaft bootstrap snapshot"),
             FileKind::Snapshot { end_offset, epoch } => {
-                writeln!(out, "Snapshot end offset: {end_offset}, epoch: {epoch}")
+                writeln!(line, "Snapshot end offset: {end_offset}, epoch: {epoch}")
             }
             _ => Ok(()),
-        }
+        };
+    }
+
+    /// Writes out the lines gathered so far.
+    pub fn flush(&mut self, out: &mut impl Write) -> io::Result<()> {
+        out.write_all(&self.line)?;
+        self.line.clear();
+        Ok(())
     }
 
     pub fn item(&mut self, out: &mut impl Write, item: &Item<'_, '_>) -> io::Result<()> {
         let line = &mut self.line;
-        line.clear();
         match item {
             Item::Batch(batch) => batch_line(line, batch),
             Item::Record(record) => record_line(line, record, self.options),
@@ -102,7 +104,10 @@ impl KafkaText {
                 );
             }
         }
-        out.write_all(line)
+        if line.len() >= FLUSH_AT {
+            self.flush(out)?;
+        }
+        Ok(())
     }
 }
 

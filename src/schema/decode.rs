@@ -70,8 +70,11 @@ fn struct_body<'a>(
             let (rest, size) = unsigned_varint(rest)?;
             let (rest, data) = take_bytes(rest, size as usize)?;
             input = rest;
+            // The tag number rules out most fields; test it first.
             let known = fields.iter().position(|f| {
-                f.versions.contains(ctx.version) && f.tag_in(ctx.version) == Some(tag)
+                matches!(f.tag, Some((t, _)) if t == tag)
+                    && f.tag_in(ctx.version).is_some()
+                    && f.versions.contains(ctx.version)
             });
             match known {
                 Some(i) => {
@@ -127,6 +130,23 @@ fn field_value<'a>(
         ));
     }
     let first = out.nodes.len();
+    if let Some(read) = fixed_int_reader(field.ty) {
+        // Integer elements have no children of their own: push them as read
+        // (replica lists and ISRs are most of the arrays in a log).
+        out.nodes.reserve(count);
+        for _ in 0..count {
+            let (rest, v) = read(input)?;
+            out.nodes.push(Node::Int(v));
+            input = rest;
+        }
+        return Ok((
+            input,
+            Node::Array {
+                first: first as u32,
+                len: count as u32,
+            },
+        ));
+    }
     out.nodes.extend(std::iter::repeat_n(Node::Absent, count));
     for i in 0..count {
         let (rest, node) = single_value(ctx, field, field.ty, false, input, out)?;
@@ -140,6 +160,23 @@ fn field_value<'a>(
             len: count as u32,
         },
     ))
+}
+
+type IntReader = fn(&[u8]) -> WireResult<'_, i64>;
+
+/// A reader for `ty` when it is a fixed-width integer.
+fn fixed_int_reader(ty: Type) -> Option<IntReader> {
+    fn widen<T: Into<i64>>(parsed: WireResult<'_, T>) -> WireResult<'_, i64> {
+        parsed.map(|(rest, v)| (rest, v.into()))
+    }
+    Some(match ty {
+        Type::Int8 => |i| widen(be_i8(i)),
+        Type::Int16 => |i| widen(be_i16(i)),
+        Type::Uint16 => |i| widen(be_u16(i)),
+        Type::Int32 => |i| widen(be_i32(i)),
+        Type::Int64 => be_i64,
+        _ => return None,
+    })
 }
 
 /// The smallest encoding of one value of `ty`, to bound untrusted counts.

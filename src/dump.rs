@@ -5,6 +5,7 @@ use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 
 use crate::batch::Mode;
+use crate::check::FileChecks;
 use crate::error::Error;
 use crate::files::{self, FileKind};
 use crate::output::jsonl::JsonLines;
@@ -122,11 +123,22 @@ pub fn dump(
             decoder,
             max_bytes: options.max_bytes,
         };
+        // Damage across batches is ours to report: Kafka's text has no
+        // place for it.
+        let mut checks = FileChecks::for_path(&path);
         let mut write_error = None;
         let result = stream::read_file(&path, read, |item| {
             let written = match options.format {
                 Format::Kafka => kafka.item(out, &item),
-                Format::JsonLines => jsonl.item(out, &item),
+                Format::JsonLines => {
+                    let mut written = Ok(());
+                    checks.item(&item, |finding| {
+                        if written.is_ok() {
+                            written = jsonl.finding(out, &finding);
+                        }
+                    });
+                    written.and_then(|()| jsonl.item(out, &item))
+                }
             };
             match written {
                 Ok(()) => ControlFlow::Continue(()),
@@ -138,6 +150,15 @@ pub fn dump(
         });
         if let Some(e) = write_error {
             return Err(e);
+        }
+        if options.format == Format::JsonLines && result.is_ok() {
+            let mut written = Ok(());
+            checks.finish(|finding| {
+                if written.is_ok() {
+                    written = jsonl.finding(out, &finding);
+                }
+            });
+            written?;
         }
         if let Err(e) = result {
             summary.failed += 1;

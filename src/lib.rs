@@ -8,6 +8,7 @@
 
 pub mod batch;
 pub mod bytes;
+pub mod check;
 pub mod dump;
 pub mod error;
 pub mod files;
@@ -16,3 +17,4 @@ pub mod output;
 pub mod record;
 pub mod schema;
 pub mod stream;
+pub mod verify;

@@ -65,6 +65,19 @@ pub enum DamageKind {
     ZeroTail,
 }
 
+impl DamageKind {
+    /// A short, stable name for scripts (`"error"` in JSON Lines).
+    pub fn name(&self) -> &'static str {
+        match self {
+            DamageKind::LengthTooSmall { .. } => "bad-batch-length",
+            DamageKind::PastEnd { .. } => "truncated-batch",
+            DamageKind::ShortTail => "short-tail",
+            DamageKind::BadMagic { .. } => "bad-magic",
+            DamageKind::ZeroTail => "zero-tail",
+        }
+    }
+}
+
 impl std::fmt::Display for DamageKind {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {

@@ -9,7 +9,8 @@ use std::io::{self, Write};
 
 use super::base64;
 use super::json::{JsonStyle, write_int, write_str, write_str_bytes, write_struct};
-use crate::batch::{Batch, Damage, DamageKind};
+use crate::batch::{Batch, Damage};
+use crate::check::{Finding, undecodable_kind, value_error_position};
 use crate::stream::{Item, Payload, RecordItem};
 
 const STYLE: JsonStyle = JsonStyle { unknown_tags: true };
@@ -102,6 +103,49 @@ impl JsonLines {
         out.write_all(&self.line)
     }
 
+    /// A damage found across batches (offset order, snapshot framing).
+    pub fn finding(&mut self, out: &mut impl Write, finding: &Finding) -> io::Result<()> {
+        self.line.clear();
+        self.error_start(finding.kind_name(), finding.position());
+        let line = &mut self.line;
+        match finding {
+            Finding::OffsetsBackwards {
+                base_offset,
+                previous_base_offset,
+                previous_last_offset,
+                ..
+            }
+            | Finding::OffsetsRepeat {
+                base_offset,
+                previous_base_offset,
+                previous_last_offset,
+                ..
+            } => {
+                line.extend_from_slice(b",\"baseOffset\":");
+                write_int(line, *base_offset);
+                line.extend_from_slice(b",\"previousBaseOffset\":");
+                write_int(line, *previous_base_offset);
+                line.extend_from_slice(b",\"previousLastOffset\":");
+                write_int(line, *previous_last_offset);
+            }
+            Finding::OffsetGap {
+                base_offset,
+                previous_last_offset,
+                ..
+            } => {
+                line.extend_from_slice(b",\"baseOffset\":");
+                write_int(line, *base_offset);
+                line.extend_from_slice(b",\"previousLastOffset\":");
+                write_int(line, *previous_last_offset);
+            }
+            Finding::MissingSnapshotHeader { .. } | Finding::MissingSnapshotFooter { .. } => {}
+        }
+        let message = finding.to_string();
+        self.message(&message);
+        self.line.extend_from_slice(b"}\n");
+        out.write_all(&self.line)
+    }
+
     fn error_start(&mut self, kind: &str, position: u64) {
         let line = &mut self.line;
         line.extend_from_slice(b"{\"error\":");
@@ -128,14 +172,7 @@ impl JsonLines {
     }
 
     fn damage(&mut self, damage: &Damage) {
-        let kind = match damage.kind {
-            DamageKind::LengthTooSmall { .. } => "bad-batch-length",
-            DamageKind::PastEnd { .. } => "truncated-batch",
-            DamageKind::ShortTail => "short-tail",
-            DamageKind::BadMagic { .. } => "bad-magic",
-            DamageKind::ZeroTail => "zero-tail",
-        };
-        self.error_start(kind, damage.position);
+        self.error_start(damage.kind.name(), damage.position);
         let line = &mut self.line;
         line.extend_from_slice(b",\"length\":");
         write_int(line, damage.length as i64);
@@ -202,7 +239,11 @@ impl JsonLines {
                     write_int(line, i64::from(version));
                 }
                 line.extend_from_slice(b",\"error\":");
-                write_str(line, &error.to_string());
+                write_str(line, undecodable_kind(*control, error));
+                line.extend_from_slice(b",\"position\":");
+                write_int(line, value_error_position(item, error) as i64);
+                line.extend_from_slice(b",\"message\":");
+                write_str(line, &error.message);
                 line.extend_from_slice(b",\"raw\":");
                 match item.record.value {
                     Some(value) => {

@@ -12,6 +12,7 @@ pub mod check;
 pub mod dump;
 pub mod error;
 pub mod files;
+pub mod hostile;
 pub mod metadata;
 pub mod output;
 pub mod record;

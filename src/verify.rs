@@ -155,17 +155,7 @@ fn item_damage(item: &Item<'_, '_>, last_good_offset: Option<i64>) -> Option<Dam
                 batch.computed_crc()
             ),
         ),
-        Item::Damage(damage) => {
-            let resumed = match damage.resumed_at {
-                Some(at) => format!("; resumed at position {at}"),
-                None => String::new(),
-            };
-            (
-                damage.kind.name(),
-                damage.position,
-                format!("{} ({} bytes skipped{resumed})", damage.kind, damage.length),
-            )
-        }
+        Item::Damage(damage) => (damage.name(), damage.position, damage.describe()),
         Item::RecordsError {
             batch,
             position,

@@ -54,9 +54,13 @@ impl<'a> Batch<'a> {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum DamageKind {
     /// `batchLength` below the smallest possible batch.
-    LengthTooSmall { batch_length: i32 },
+    LengthTooSmall { batch_length: i32, magic: i8 },
     /// The batch claims more bytes than the file holds after it.
-    PastEnd { batch_length: i32, available: u64 },
+    PastEnd {
+        batch_length: i32,
+        available: u64,
+        magic: i8,
+    },
     /// Fewer bytes than a batch frame at the end of the file.
     ShortTail,
     /// Not a v2 batch.
@@ -65,29 +69,17 @@ pub enum DamageKind {
     ZeroTail,
 }
 
-impl DamageKind {
-    /// A short, stable name for scripts (`"error"` in JSON Lines).
-    pub fn name(&self) -> &'static str {
-        match self {
-            DamageKind::LengthTooSmall { .. } => "bad-batch-length",
-            DamageKind::PastEnd { .. } => "truncated-batch",
-            DamageKind::ShortTail => "short-tail",
-            DamageKind::BadMagic { .. } => "bad-magic",
-            DamageKind::ZeroTail => "zero-tail",
-        }
-    }
-}
-
 impl std::fmt::Display for DamageKind {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            DamageKind::LengthTooSmall { batch_length } => write!(
+            DamageKind::LengthTooSmall { batch_length, .. } => write!(
                 f,
                 "batch length {batch_length} is smaller than the minimum record overhead ({MIN_BATCH_LENGTH})"
             ),
             DamageKind::PastEnd {
                 batch_length,
                 available,
+                ..
             } => write!(
                 f,
                 "batch length {batch_length} runs past the end of the file ({available} bytes follow the length field)"
@@ -115,6 +107,54 @@ pub struct Damage {
     /// Whether Kafka's own dump would stop here and count the bytes as
     /// "invalid bytes at the end" (rather than crash).
     pub kafka_trailing: bool,
+}
+
+impl Damage {
+    /// What the damaged range is, as a short, stable name for scripts
+    /// (`"error"` in JSON Lines): the cause found at its start, judged
+    /// together with what follows it.
+    pub fn name(&self) -> &'static str {
+        match self.kind {
+            DamageKind::ZeroTail => "zero-tail",
+            DamageKind::ShortTail => "short-tail",
+            DamageKind::BadMagic { .. } => "bad-magic",
+            // No batch header starts here: bytes that are not a batch.
+            DamageKind::LengthTooSmall { magic, .. } | DamageKind::PastEnd { magic, .. }
+                if magic != 2 =>
+            {
+                "junk"
+            }
+            DamageKind::LengthTooSmall { .. } => "impossible-batch-length",
+            // Intact batches follow, so the file was not cut here: the
+            // length itself is wrong.
+            DamageKind::PastEnd { .. } if self.resumed_at.is_some() => "impossible-batch-length",
+            DamageKind::PastEnd { .. } => "truncated-batch",
+        }
+    }
+
+    /// A sentence for people: what was found and what was skipped.
+    pub fn describe(&self) -> String {
+        let what = match self.name() {
+            "junk" => format!("{} bytes that are not a record batch", self.length),
+            "truncated-batch" => format!("the last batch is cut short ({} bytes)", self.length),
+            "impossible-batch-length" => format!(
+                "a batch header with an impossible length ({} bytes skipped)",
+                self.length
+            ),
+            _ => format!("{} damaged bytes", self.length),
+        };
+        let next = match self.resumed_at {
+            Some(at) => format!("; the next intact batch starts at position {at}"),
+            None => "; nothing intact follows".to_string(),
+        };
+        match self.kind {
+            DamageKind::ZeroTail => format!(
+                "{}: {} zero bytes to the end of the file",
+                self.kind, self.length
+            ),
+            _ => format!("{what}: {}{next}", self.kind),
+        }
+    }
 }
 
 /// What the scanner found.
@@ -217,7 +257,10 @@ impl Scanner {
             parse_batch_frame(avail).expect("17 bytes frame a batch");
         if batch_length < MIN_BATCH_LENGTH {
             return self.damaged(
-                DamageKind::LengthTooSmall { batch_length },
+                DamageKind::LengthTooSmall {
+                    batch_length,
+                    magic,
+                },
                 false,
                 remaining,
             );
@@ -227,6 +270,7 @@ impl Scanner {
             let kind = DamageKind::PastEnd {
                 batch_length,
                 available: remaining - LOG_OVERHEAD as u64,
+                magic,
             };
             return self.damaged(kind, true, remaining);
         }

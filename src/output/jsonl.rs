@@ -172,7 +172,7 @@ impl JsonLines {
     }
 
     fn damage(&mut self, damage: &Damage) {
-        self.error_start(damage.kind.name(), damage.position);
+        self.error_start(damage.name(), damage.position);
         let line = &mut self.line;
         line.extend_from_slice(b",\"length\":");
         write_int(line, damage.length as i64);
@@ -181,7 +181,7 @@ impl JsonLines {
             Some(at) => write_int(line, at as i64),
             None => line.extend_from_slice(b"null"),
         }
-        let message = damage.kind.to_string();
+        let message = damage.describe();
         self.message(&message);
     }
 

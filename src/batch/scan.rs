@@ -67,6 +67,9 @@ pub enum DamageKind {
     BadMagic { magic: i8 },
     /// Only zero bytes from here to the end (a preallocated segment tail).
     ZeroTail,
+    /// A batch whose CRC does not match and inside which an intact batch
+    /// starts: its length is wrong.
+    Overlaps { batch_length: i32, next_batch: u64 },
 }
 
 impl std::fmt::Display for DamageKind {
@@ -89,6 +92,13 @@ impl std::fmt::Display for DamageKind {
                 write!(f, "magic {magic} is not a v2 record batch")
             }
             DamageKind::ZeroTail => f.write_str("zero-filled tail (preallocated space)"),
+            DamageKind::Overlaps {
+                batch_length,
+                next_batch,
+            } => write!(
+                f,
+                "batch length {batch_length} runs over the intact batch at position {next_batch}, and the CRC does not match"
+            ),
         }
     }
 }
@@ -124,7 +134,9 @@ impl Damage {
             {
                 "junk"
             }
-            DamageKind::LengthTooSmall { .. } => "impossible-batch-length",
+            DamageKind::LengthTooSmall { .. } | DamageKind::Overlaps { .. } => {
+                "impossible-batch-length"
+            }
             // Intact batches follow, so the file was not cut here: the
             // length itself is wrong.
             DamageKind::PastEnd { .. } if self.resumed_at.is_some() => "impossible-batch-length",
@@ -286,6 +298,28 @@ impl Scanner {
         let bytes = &avail[..size as usize];
         let (_, header) = parse_batch_header(bytes).expect("61 bytes hold a header");
         let crc_valid = crc32c::crc32c(&bytes[CRC_START..]) == header.crc;
+        if !crc_valid && self.mode == Mode::Recover {
+            // A damaged length can swallow the batches after it: if an
+            // intact batch starts inside this one, the length is wrong and
+            // reading resumes there.
+            match intact_batch_inside(avail, size as usize, remaining) {
+                Inside::None => {}
+                Inside::NeedMore(needed) => return Some(Step::NeedMore { from: pos, needed }),
+                Inside::At(at) => {
+                    self.pos += at as u64;
+                    return Some(Step::Event(Event::Damage(Damage {
+                        position: pos,
+                        length: at as u64,
+                        kind: DamageKind::Overlaps {
+                            batch_length,
+                            next_batch: self.pos,
+                        },
+                        resumed_at: Some(self.pos),
+                        kafka_trailing: false,
+                    })));
+                }
+            }
+        }
         self.pos += size;
         Some(Step::Event(Event::Batch(Batch {
             position: pos,
@@ -414,6 +448,35 @@ impl Scanner {
             candidate += 1;
         }
     }
+}
+
+/// Whether an intact batch starts inside a damaged one.
+enum Inside {
+    None,
+    /// At this distance from the damaged batch's start.
+    At(usize),
+    /// A candidate needs this many bytes from the damaged batch's start.
+    NeedMore(usize),
+}
+
+/// Looks for a batch with a valid CRC starting inside the first `size`
+/// bytes of `avail` (a batch whose CRC does not match), in a file with
+/// `remaining` bytes from `avail`'s start.
+fn intact_batch_inside(avail: &[u8], size: usize, remaining: u64) -> Inside {
+    for at in 1..size {
+        let here = &avail[at..];
+        let Some(candidate) = plausible_batch(here, remaining - at as u64) else {
+            continue;
+        };
+        if here.len() < candidate {
+            return Inside::NeedMore(at + candidate);
+        }
+        let (_, header) = parse_batch_header(here).expect("61 bytes");
+        if crc32c::crc32c(&here[CRC_START..candidate]) == header.crc {
+            return Inside::At(at);
+        }
+    }
+    Inside::None
 }
 
 /// The size of a batch starting at `here` if its frame looks like a v2 batch

@@ -12,7 +12,7 @@ use std::sync::OnceLock;
 use forensics::corpus;
 use kraftlog::batch::Mode;
 use kraftlog::files::FileKind;
-use kraftlog::hostile::{Walked, decode_value, walk_bytes};
+use kraftlog::hostile::{decode_value, walk_bytes};
 use proptest::prelude::*;
 
 /// Undamaged files to mutate: segments with many small batches and one

@@ -208,7 +208,21 @@ pub struct Scanner {
     pos: u64,
     state: State,
     cause: Option<DamageKind>,
+    /// Bytes the resync search may still run CRCs over (see
+    /// [`CRC_CREDIT_PER_BYTE`]).
+    crc_credit: u64,
 }
+
+/// Searching for an intact batch checks the CRC of every candidate, over
+/// the length the candidate claims: crafted input with a plausible header
+/// at every byte would make that quadratic. The search may spend CRC work
+/// of a fixed start credit plus this much per byte the scanner moves past,
+/// so a whole walk stays linear in the file's size. Real damage (random
+/// bytes, zeros, a cut) offers a plausible header about once per 256 bytes
+/// and a length that fits rarely, and never comes near the limit.
+const CRC_CREDIT_PER_BYTE: u64 = 8;
+/// Enough to check a batch of KRaft's largest size (8 MiB) twice.
+const CRC_START_CREDIT: u64 = 16 << 20;
 
 impl Scanner {
     pub fn new(mode: Mode) -> Scanner {
@@ -217,6 +231,7 @@ impl Scanner {
             pos: 0,
             state: State::Normal,
             cause: None,
+            crc_credit: CRC_START_CREDIT,
         }
     }
 
@@ -302,7 +317,7 @@ impl Scanner {
             // A damaged length can swallow the batches after it: if an
             // intact batch starts inside this one, the length is wrong and
             // reading resumes there.
-            match intact_batch_inside(avail, size as usize, remaining) {
+            match intact_batch_inside(avail, size as usize, remaining, &mut self.crc_credit) {
                 Inside::None => {}
                 Inside::NeedMore(needed) => return Some(Step::NeedMore { from: pos, needed }),
                 Inside::At(at) => {
@@ -321,6 +336,7 @@ impl Scanner {
             }
         }
         self.pos += size;
+        self.crc_credit += CRC_CREDIT_PER_BYTE * size;
         Some(Step::Event(Event::Batch(Batch {
             position: pos,
             header,
@@ -418,6 +434,7 @@ impl Scanner {
             let here = &window[(candidate - window_start) as usize..];
             if candidate > start
                 && let Some(size) = plausible_batch(here, end - candidate)
+                && size as u64 <= self.crc_credit
             {
                 if here.len() < size {
                     self.state = State::Resync {
@@ -431,6 +448,7 @@ impl Scanner {
                     });
                 }
                 let (_, header) = parse_batch_header(here).expect("61 bytes");
+                self.crc_credit -= size as u64;
                 if crc32c::crc32c(&here[CRC_START..size]) == header.crc {
                     let cause = self.cause.take().unwrap_or(DamageKind::ShortTail);
                     self.state = State::Normal;
@@ -446,6 +464,7 @@ impl Scanner {
             }
             all_zero = all_zero && here[0] == 0;
             candidate += 1;
+            self.crc_credit += CRC_CREDIT_PER_BYTE;
         }
     }
 }
@@ -461,16 +480,21 @@ enum Inside {
 
 /// Looks for a batch with a valid CRC starting inside the first `size`
 /// bytes of `avail` (a batch whose CRC does not match), in a file with
-/// `remaining` bytes from `avail`'s start.
-fn intact_batch_inside(avail: &[u8], size: usize, remaining: u64) -> Inside {
+/// `remaining` bytes from `avail`'s start, spending at most `credit` bytes
+/// of CRC work.
+fn intact_batch_inside(avail: &[u8], size: usize, remaining: u64, credit: &mut u64) -> Inside {
     for at in 1..size {
         let here = &avail[at..];
         let Some(candidate) = plausible_batch(here, remaining - at as u64) else {
             continue;
         };
+        if candidate as u64 > *credit {
+            continue;
+        }
         if here.len() < candidate {
             return Inside::NeedMore(at + candidate);
         }
+        *credit -= candidate as u64;
         let (_, header) = parse_batch_header(here).expect("61 bytes");
         if crc32c::crc32c(&here[CRC_START..candidate]) == header.crc {
             return Inside::At(at);

@@ -171,3 +171,21 @@ proptest! {
         decode_value(&bytes);
     }
 }
+
+/// A plausible batch frame every 17 bytes, each claiming 256 KiB: checking
+/// every candidate's CRC in full would take minutes (quadratic work); the
+/// bounded search ends quickly, with the input covered.
+#[test]
+fn crafted_frames_everywhere_do_not_make_resync_quadratic() {
+    let mut frame = Vec::new();
+    frame.extend_from_slice(&0i64.to_be_bytes());
+    frame.extend_from_slice(&(256i32 << 10).to_be_bytes());
+    frame.extend_from_slice(&0i32.to_be_bytes());
+    frame.push(2);
+    let bytes: Vec<u8> = frame.iter().copied().cycle().take(1 << 20).collect();
+    for mode in [Mode::Recover, Mode::Kafka] {
+        let walked = walk_bytes(&bytes, mode, SEGMENT);
+        assert!(walked.records.is_empty());
+        assert!(!walked.damaged.is_empty());
+    }
+}

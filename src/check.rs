@@ -52,6 +52,14 @@ pub enum Finding {
     MissingSnapshotFooter { position: u64 },
 }
 
+/// A batch's base offset and the previous batch's offsets.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct OffsetOrder {
+    pub base_offset: i64,
+    pub previous_base_offset: Option<i64>,
+    pub previous_last_offset: i64,
+}
+
 impl Finding {
     /// A short, stable name for scripts (`"error"` in JSON Lines).
     pub fn kind_name(&self) -> &'static str {
@@ -61,6 +69,38 @@ impl Finding {
             Finding::OffsetGap { .. } => "offset-gap",
             Finding::MissingSnapshotHeader { .. } => "missing-snapshot-header",
             Finding::MissingSnapshotFooter { .. } => "missing-snapshot-footer",
+        }
+    }
+
+    /// The offsets an offset-order finding is about.
+    pub fn offsets(&self) -> Option<OffsetOrder> {
+        match *self {
+            Finding::OffsetsBackwards {
+                base_offset,
+                previous_base_offset,
+                previous_last_offset,
+                ..
+            }
+            | Finding::OffsetsRepeat {
+                base_offset,
+                previous_base_offset,
+                previous_last_offset,
+                ..
+            } => Some(OffsetOrder {
+                base_offset,
+                previous_base_offset: Some(previous_base_offset),
+                previous_last_offset,
+            }),
+            Finding::OffsetGap {
+                base_offset,
+                previous_last_offset,
+                ..
+            } => Some(OffsetOrder {
+                base_offset,
+                previous_base_offset: None,
+                previous_last_offset,
+            }),
+            Finding::MissingSnapshotHeader { .. } | Finding::MissingSnapshotFooter { .. } => None,
         }
     }
 

@@ -108,37 +108,15 @@ impl JsonLines {
         self.line.clear();
         self.error_start(finding.kind_name(), finding.position());
         let line = &mut self.line;
-        match finding {
-            Finding::OffsetsBackwards {
-                base_offset,
-                previous_base_offset,
-                previous_last_offset,
-                ..
-            }
-            | Finding::OffsetsRepeat {
-                base_offset,
-                previous_base_offset,
-                previous_last_offset,
-                ..
-            } => {
-                line.extend_from_slice(b",\"baseOffset\":");
-                write_int(line, *base_offset);
+        if let Some(offsets) = finding.offsets() {
+            line.extend_from_slice(b",\"baseOffset\":");
+            write_int(line, offsets.base_offset);
+            if let Some(previous_base_offset) = offsets.previous_base_offset {
                 line.extend_from_slice(b",\"previousBaseOffset\":");
-                write_int(line, *previous_base_offset);
-                line.extend_from_slice(b",\"previousLastOffset\":");
-                write_int(line, *previous_last_offset);
+                write_int(line, previous_base_offset);
             }
-            Finding::OffsetGap {
-                base_offset,
-                previous_last_offset,
-                ..
-            } => {
-                line.extend_from_slice(b",\"baseOffset\":");
-                write_int(line, *base_offset);
-                line.extend_from_slice(b",\"previousLastOffset\":");
-                write_int(line, *previous_last_offset);
-            }
-            Finding::MissingSnapshotHeader { .. } | Finding::MissingSnapshotFooter { .. } => {}
+            line.extend_from_slice(b",\"previousLastOffset\":");
+            write_int(line, offsets.previous_last_offset);
         }
         let message = finding.to_string();
         self.message(&message);

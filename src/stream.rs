@@ -161,6 +161,9 @@ fn read_batch<'a>(
     for parsed in record::records(records_bytes, header.records_count) {
         let record = match parsed {
             Ok(record) => record,
+            // The records ended before the declared count: a count that
+            // does not fit the batch, reported below.
+            Err((at, _)) if at == records_bytes.len() => break,
             Err((at, error)) => {
                 let position =
                     records_start + at as u64 + error.position_in(records_bytes.len() - at) as u64;

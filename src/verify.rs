@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use comfy_table::{CellAlignment, Table, presets};
 
 use crate::batch::Mode;
-use crate::check::{FileChecks, Finding, undecodable_kind, value_error_position};
+use crate::check::{FileChecks, Finding, good_offset, undecodable_kind, value_error_position};
 use crate::dump::{display_path, expand_inputs};
 use crate::files::{self, FileKind};
 use crate::stream::{self, Decoder, Item, Payload, ReadOptions};
@@ -31,7 +31,7 @@ pub struct DamageReport {
     pub kind: &'static str,
     pub position: u64,
     pub message: String,
-    /// The last offset of the last intact batch before it.
+    /// The offset of the last record read intact before it.
     pub last_good_offset: Option<i64>,
 }
 
@@ -105,13 +105,11 @@ pub fn verify_file(path: &Path, max_bytes: Option<u64>) -> FileVerdict {
         if let Some(report) = item_damage(&item, last_good_offset) {
             verdict.damage.push(report);
         }
+        if let Some(offset) = good_offset(&item) {
+            last_good_offset = Some(offset);
+        }
         match &item {
-            Item::Batch(batch) => {
-                verdict.batches += 1;
-                if batch.crc_valid {
-                    last_good_offset = Some(batch.header.last_offset());
-                }
-            }
+            Item::Batch(_) => verdict.batches += 1,
             Item::Record(record) => {
                 verdict.records += 1;
                 let seen = (record.offset, record.timestamp);

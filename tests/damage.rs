@@ -368,7 +368,7 @@ fn unknown_types_versions_and_bad_varints_are_named() {
     }
     // A batch whose first record length is a varint that never ends (CRC
     // made valid again, so only the record is wrong).
-    let mut bad = batch_with_value(4, &[1, 12, 0, 0]);
+    let mut bad = batch_with_value(4, &[1, 20, 0, 0]);
     bad[61..66].copy_from_slice(&[0xff; 5]);
     let crc = crc32c::crc32c(&bad[21..]);
     bad[17..21].copy_from_slice(&crc.to_be_bytes());
@@ -420,6 +420,52 @@ fn unknown_types_versions_and_bad_varints_are_named() {
                 "bad-record".into(),
                 bad_start as u64 + 61,
                 "invalid record: varint is too long".into()
+            ),
+        ]
+    );
+}
+
+/// `batch` with its records count replaced and its CRC made valid again.
+fn with_count(mut batch: Vec<u8>, count: i32) -> Vec<u8> {
+    batch[57..61].copy_from_slice(&count.to_be_bytes());
+    let crc = crc32c::crc32c(&batch[21..]);
+    batch[17..21].copy_from_slice(&crc.to_be_bytes());
+    batch
+}
+
+#[test]
+fn record_counts_that_do_not_fit_the_batch_are_reported() {
+    let name = "00000000000000000000.log";
+    let no_op = [1u8, 20, 0, 0];
+    let too_many = with_count(batch_with_value(0, &no_op), 3);
+    let mut log = too_many.clone();
+    let mut two = Vec::new();
+    let record = RecordSpec {
+        value: Some(no_op.to_vec()),
+        ..RecordSpec::default()
+    };
+    write_batch(
+        &mut two,
+        &BatchSpec::kraft(1, 1, 1_700_000_000_000),
+        &[record.clone(), record],
+    );
+    log.extend(with_count(two, 1));
+    let dir = TempDir::new();
+    std::fs::write(dir.path().join(name), &log).unwrap();
+    let (out, _) = run(dir.path(), &["--files", name]);
+    let errors: Vec<&str> = out
+        .lines()
+        .filter(|l| l.starts_with("{\"error\""))
+        .collect();
+    assert_eq!(
+        errors,
+        [
+            format!(
+                r#"{{"error":"record-count","file":"{name}","position":0,"lastGoodOffset":0,"baseOffset":0,"message":"batch declares 3 records but holds 1, with 0 bytes left over"}}"#
+            ),
+            format!(
+                r#"{{"error":"record-count","file":"{name}","position":{},"lastGoodOffset":1,"baseOffset":1,"message":"batch declares 1 records but holds 1, with 11 bytes left over"}}"#,
+                too_many.len()
             ),
         ]
     );

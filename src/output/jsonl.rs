@@ -10,7 +10,7 @@ use std::io::{self, Write};
 use super::base64;
 use super::json::{JsonStyle, write_int, write_str, write_str_bytes, write_struct};
 use crate::batch::{Batch, Damage};
-use crate::check::{Finding, undecodable_kind, value_error_position};
+use crate::check::{Finding, good_offset, undecodable_kind, value_error_position};
 use crate::stream::{Item, Payload, RecordItem};
 
 const STYLE: JsonStyle = JsonStyle { unknown_tags: true };
@@ -20,7 +20,7 @@ pub struct JsonLines {
     line: Vec<u8>,
     /// The file path, already JSON-quoted.
     file: Vec<u8>,
-    /// The last offset of the last intact batch, for damage reports.
+    /// The offset of the last record read intact, for damage reports.
     last_good_offset: Option<i64>,
 }
 
@@ -46,11 +46,13 @@ impl JsonLines {
     }
 
     pub fn item(&mut self, out: &mut impl Write, item: &Item<'_, '_>) -> io::Result<()> {
+        if let Some(offset) = good_offset(item) {
+            self.last_good_offset = Some(offset);
+        }
         self.line.clear();
         match item {
             Item::Batch(batch) => {
                 if batch.crc_valid {
-                    self.last_good_offset = Some(batch.header.last_offset());
                     return Ok(());
                 }
                 self.error_start("crc-mismatch", batch.position);

@@ -470,3 +470,38 @@ fn record_counts_that_do_not_fit_the_batch_are_reported() {
         ]
     );
 }
+
+#[test]
+fn a_length_that_runs_over_the_next_batch_does_not_hide_it() {
+    let Some(corpus) = corpus() else { return };
+    let batches = scenario_batches(&corpus);
+    let mut log = batches[..3].concat();
+    let damaged_at = batches[0].len() + batches[1].len();
+    // Batch 2 claims 5 more bytes: it would swallow the start of batch 3.
+    let length = i32::from_be_bytes(log[damaged_at + 8..damaged_at + 12].try_into().unwrap());
+    log[damaged_at + 8..damaged_at + 12].copy_from_slice(&(length + 5).to_be_bytes());
+    let next = log.len();
+    log.extend(batches[3..].concat());
+    let lines = damage_lines("00000000000000000000.log", &log);
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    let expected = format!(
+        r#""error":"impossible-batch-length","file":"00000000000000000000.log","position":{damaged_at},"#
+    );
+    assert!(lines[0].contains(&expected), "{}", lines[0]);
+    let message = format!(
+        r#"batch length {} runs over the intact batch at position {next}, and the CRC does not match; the next intact batch starts at position {next}"#,
+        length + 5
+    );
+    assert!(lines[0].contains(&message), "{}", lines[0]);
+    // Every record but the damaged batch's comes out.
+    let original = records_of(&batches.concat());
+    let recovered = records_of(&log);
+    let lost = walk_bytes(
+        &batches[2],
+        Mode::Recover,
+        FileKind::Segment { base_offset: 0 },
+    )
+    .records
+    .len();
+    assert_eq!(recovered.len(), original.len() - lost);
+}

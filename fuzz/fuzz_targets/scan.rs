@@ -8,9 +8,9 @@ use kraftlog::hostile::walk_bytes;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    let segment = FileKind::Segment { base_offset: 0 };
-    let recovered = walk_bytes(data, Mode::Recover, segment);
-    let kafka = walk_bytes(data, Mode::Kafka, FileKind::Bootstrap);
-    // Recovery never reads fewer batches than Kafka's framing does.
-    assert!(recovered.batches.len() >= kafka.batches.len());
+    // `walk_bytes` checks its invariants itself. (The two modes are not
+    // compared: where a batch's CRC fails, recovery may resume at an intact
+    // batch inside it, which Kafka's framing reads past.)
+    walk_bytes(data, Mode::Recover, FileKind::Segment { base_offset: 0 });
+    walk_bytes(data, Mode::Kafka, FileKind::Bootstrap);
 });

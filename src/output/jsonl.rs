@@ -3,7 +3,10 @@
 //!
 //! A record: `{"file","offset","type","version","data","timestamp","batch":
 //! {"baseOffset","position","leaderEpoch","crcValid"}}` (control records add
-//! `"control":true`). Damage: `{"error","kind","file","position",…}`.
+//! `"control":true`; a record whose value cannot be decoded has `"error"`,
+//! `"position"`, `"message"` and `"raw"` instead of `"data"`). Damage:
+//! `{"error","file","position","lastGoodOffset",…,"message"}`, where
+//! `"error"` is a stable name (`crc-mismatch`, `zero-tail`, …).
 
 use std::io::{self, Write};
 

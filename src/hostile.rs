@@ -31,8 +31,12 @@ pub struct Walked {
 /// in both output formats, and checks that batches and damaged ranges cover
 /// the input exactly, in order, and that every JSON line is valid JSON.
 pub fn walk_bytes(bytes: &[u8], mode: Mode, kind: FileKind) -> Walked {
-    let len = bytes.len() as u64;
-    let mut source = Source::from_bytes(bytes.to_vec());
+    walk_source(&mut Source::from_bytes(bytes.to_vec()), mode, kind)
+}
+
+/// [`walk_bytes`] over any source (a file read in chunks, too).
+pub fn walk_source(source: &mut Source, mode: Mode, kind: FileKind) -> Walked {
+    let len = source.len();
     let options = ReadOptions {
         mode,
         decoder: Decoder::Metadata,
@@ -47,7 +51,7 @@ pub fn walk_bytes(bytes: &[u8], mode: Mode, kind: FileKind) -> Walked {
     let mut json = Vec::new();
     // Where the next batch or damaged range must start.
     let mut next = 0u64;
-    stream::read_source(&mut source, options, |item| {
+    stream::read_source(source, options, |item| {
         kafka.item(&mut text, &item).expect("writing to memory");
         checks.item(&item, |finding| {
             jsonl
@@ -83,7 +87,7 @@ pub fn walk_bytes(bytes: &[u8], mode: Mode, kind: FileKind) -> Walked {
         }
         ControlFlow::Continue(())
     })
-    .expect("bytes in memory cannot fail to read");
+    .expect("the input can be read");
     checks.finish(|finding| {
         jsonl
             .finding(&mut json, &finding)

@@ -176,3 +176,45 @@ fn kdump_leaves_inputs_unchanged() {
     assert_eq!(status.status.code(), Some(0), "{status:?}");
     assert_eq!(std::fs::read(&path).unwrap(), before);
 }
+
+/// The position of the first batch that starts at or after `at`.
+fn batch_start_after(segment: &[u8], at: usize) -> usize {
+    let mut pos = 0;
+    while pos < at {
+        let length = i32::from_be_bytes(segment[pos + 8..pos + 12].try_into().unwrap());
+        pos += 12 + length as usize;
+    }
+    pos
+}
+
+#[test]
+fn damage_across_read_chunks_is_found_as_in_memory() {
+    let mut segment = big_segment(3000);
+    let overrun = batch_start_after(&segment, (2 << 20) - 1500);
+    let zeros = batch_start_after(&segment, (5 << 19) + 100) + 10;
+    let junk = batch_start_after(&segment, (1 << 20) - 40);
+    // A batch near the end of the second chunk claims 2000 more bytes,
+    // running over the next batches and the chunk boundary.
+    let length = i32::from_be_bytes(segment[overrun + 8..overrun + 12].try_into().unwrap());
+    segment[overrun + 8..overrun + 12].copy_from_slice(&(length + 2000).to_be_bytes());
+    // Zeros over a stretch that spans batches.
+    segment[zeros..zeros + 5000].fill(0);
+    // Junk between two batches just before the first chunk ends.
+    segment.splice(junk..junk, (0..64u8).map(|b| b.wrapping_mul(37)));
+    // A preallocated tail.
+    segment.extend(std::iter::repeat_n(0u8, 100_000));
+
+    let dir = TempDir::new();
+    let path = dir.path().join("00000000000000000000.log");
+    std::fs::write(&path, &segment).unwrap();
+    for mode in [Mode::Recover, Mode::Kafka] {
+        let kind = kraftlog::files::FileKind::Segment { base_offset: 0 };
+        let in_memory = kraftlog::hostile::walk_bytes(&segment, mode, kind);
+        let mut source = Source::open(&path, false).unwrap();
+        let from_file = kraftlog::hostile::walk_source(&mut source, mode, kind);
+        assert_eq!(from_file, in_memory, "{mode:?}");
+        if mode == Mode::Recover {
+            assert_eq!(in_memory.damaged.len(), 4, "{:?}", in_memory.damaged);
+        }
+    }
+}

@@ -492,7 +492,10 @@ fn intact_batch_inside(avail: &[u8], size: usize, remaining: u64, credit: &mut u
             continue;
         }
         if here.len() < candidate {
-            return Inside::NeedMore(at + candidate);
+            // The search restarts once the bytes are in: grow the window
+            // at least twofold so that restarts stay few.
+            let needed = (at + candidate).max(avail.len().saturating_mul(2));
+            return Inside::NeedMore(needed.min(remaining as usize));
         }
         *credit -= candidate as u64;
         let (_, header) = parse_batch_header(here).expect("61 bytes");

@@ -211,12 +211,15 @@ fn read_batch<'a>(
     ControlFlow::Continue(())
 }
 
-/// Kafka's `DefaultRecordBatch.incrementSequence`.
+/// Kafka's `DefaultRecordBatch.incrementSequence`, with Java's wrapping
+/// int arithmetic (an offset delta from a damaged file may be negative).
 fn increment_sequence(sequence: i32, increment: i32) -> i32 {
-    if sequence > i32::MAX - increment {
-        increment - (i32::MAX - sequence) - 1
+    if sequence > i32::MAX.wrapping_sub(increment) {
+        increment
+            .wrapping_sub(i32::MAX.wrapping_sub(sequence))
+            .wrapping_sub(1)
     } else {
-        sequence + increment
+        sequence.wrapping_add(increment)
     }
 }
 

@@ -5,6 +5,7 @@ use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 
 use crate::batch::Mode;
+use crate::check::FileChecks;
 use crate::error::Error;
 use crate::files::{self, FileKind};
 use crate::output::jsonl::JsonLines;
@@ -143,6 +144,9 @@ pub fn dump(
             decoder,
             max_bytes: options.max_bytes,
         };
+        // Damage across batches is ours to report: Kafka's text has no
+        // place for it.
+        let mut checks = FileChecks::for_path(&path);
         let mut write_error = None;
         let result = stream::read_file(&path, read, |item| {
             if let Item::Batch(batch) = &item {
@@ -150,7 +154,15 @@ pub fn dump(
             }
             let written = match options.format {
                 Format::Kafka => kafka.item(out, &item),
-                Format::JsonLines => jsonl.item(out, &item),
+                Format::JsonLines => {
+                    let mut written = Ok(());
+                    checks.item(&item, |finding| {
+                        if written.is_ok() {
+                            written = jsonl.finding(out, &finding);
+                        }
+                    });
+                    written.and_then(|()| jsonl.item(out, &item))
+                }
             };
             match written {
                 Ok(()) => ControlFlow::Continue(()),
@@ -162,6 +174,15 @@ pub fn dump(
         });
         if let Some(e) = write_error {
             return Err(e);
+        }
+        if options.format == Format::JsonLines && result.is_ok() {
+            let mut written = Ok(());
+            checks.finish(|finding| {
+                if written.is_ok() {
+                    written = jsonl.finding(out, &finding);
+                }
+            });
+            written?;
         }
         kafka.flush(out)?;
         jsonl.flush(out)?;

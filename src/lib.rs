@@ -8,9 +8,11 @@
 
 pub mod batch;
 pub mod bytes;
+pub mod check;
 pub mod dump;
 pub mod error;
 pub mod files;
+pub mod hostile;
 pub mod image;
 pub mod metadata;
 pub mod output;
@@ -19,3 +21,4 @@ pub mod schema;
 pub mod shell;
 pub mod stream;
 pub mod tree;
+pub mod verify;

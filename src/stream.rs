@@ -198,6 +198,9 @@ fn read_records_into<'r>(
     for parsed in record::records(records_bytes, header.records_count) {
         let record = match parsed {
             Ok(record) => record,
+            // The records ended before the declared count: a count that
+            // does not fit the batch, reported below.
+            Err((at, _)) if at == records_bytes.len() => break,
             Err((at, error)) => {
                 let position = match records_start {
                     Some(start) => {
@@ -249,12 +252,15 @@ fn read_records_into<'r>(
     ControlFlow::Continue(())
 }
 
-/// Kafka's `DefaultRecordBatch.incrementSequence`.
+/// Kafka's `DefaultRecordBatch.incrementSequence`, with Java's wrapping
+/// int arithmetic (an offset delta from a damaged file may be negative).
 fn increment_sequence(sequence: i32, increment: i32) -> i32 {
-    if sequence > i32::MAX - increment {
-        increment - (i32::MAX - sequence) - 1
+    if sequence > i32::MAX.wrapping_sub(increment) {
+        increment
+            .wrapping_sub(i32::MAX.wrapping_sub(sequence))
+            .wrapping_sub(1)
     } else {
-        sequence + increment
+        sequence.wrapping_add(increment)
     }
 }
 

@@ -54,27 +54,35 @@ impl<'a> Batch<'a> {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum DamageKind {
     /// `batchLength` below the smallest possible batch.
-    LengthTooSmall { batch_length: i32 },
+    LengthTooSmall { batch_length: i32, magic: i8 },
     /// The batch claims more bytes than the file holds after it.
-    PastEnd { batch_length: i32, available: u64 },
+    PastEnd {
+        batch_length: i32,
+        available: u64,
+        magic: i8,
+    },
     /// Fewer bytes than a batch frame at the end of the file.
     ShortTail,
     /// Not a v2 batch.
     BadMagic { magic: i8 },
     /// Only zero bytes from here to the end (a preallocated segment tail).
     ZeroTail,
+    /// A batch whose CRC does not match and inside which an intact batch
+    /// starts: its length is wrong.
+    Overlaps { batch_length: i32, next_batch: u64 },
 }
 
 impl std::fmt::Display for DamageKind {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            DamageKind::LengthTooSmall { batch_length } => write!(
+            DamageKind::LengthTooSmall { batch_length, .. } => write!(
                 f,
                 "batch length {batch_length} is smaller than the minimum record overhead ({MIN_BATCH_LENGTH})"
             ),
             DamageKind::PastEnd {
                 batch_length,
                 available,
+                ..
             } => write!(
                 f,
                 "batch length {batch_length} runs past the end of the file ({available} bytes follow the length field)"
@@ -84,6 +92,13 @@ impl std::fmt::Display for DamageKind {
                 write!(f, "magic {magic} is not a v2 record batch")
             }
             DamageKind::ZeroTail => f.write_str("zero-filled tail (preallocated space)"),
+            DamageKind::Overlaps {
+                batch_length,
+                next_batch,
+            } => write!(
+                f,
+                "batch length {batch_length} runs over the intact batch at position {next_batch}, and the CRC does not match"
+            ),
         }
     }
 }
@@ -102,6 +117,56 @@ pub struct Damage {
     /// Whether Kafka's own dump would stop here and count the bytes as
     /// "invalid bytes at the end" (rather than crash).
     pub kafka_trailing: bool,
+}
+
+impl Damage {
+    /// What the damaged range is, as a short, stable name for scripts
+    /// (`"error"` in JSON Lines): the cause found at its start, judged
+    /// together with what follows it.
+    pub fn name(&self) -> &'static str {
+        match self.kind {
+            DamageKind::ZeroTail => "zero-tail",
+            DamageKind::ShortTail => "short-tail",
+            DamageKind::BadMagic { .. } => "bad-magic",
+            // No batch header starts here: bytes that are not a batch.
+            DamageKind::LengthTooSmall { magic, .. } | DamageKind::PastEnd { magic, .. }
+                if magic != 2 =>
+            {
+                "junk"
+            }
+            DamageKind::LengthTooSmall { .. } | DamageKind::Overlaps { .. } => {
+                "impossible-batch-length"
+            }
+            // Intact batches follow, so the file was not cut here: the
+            // length itself is wrong.
+            DamageKind::PastEnd { .. } if self.resumed_at.is_some() => "impossible-batch-length",
+            DamageKind::PastEnd { .. } => "truncated-batch",
+        }
+    }
+
+    /// A sentence for people: what was found and what was skipped.
+    pub fn describe(&self) -> String {
+        let what = match self.name() {
+            "junk" => format!("{} bytes that are not a record batch", self.length),
+            "truncated-batch" => format!("the last batch is cut short ({} bytes)", self.length),
+            "impossible-batch-length" => format!(
+                "a batch header with an impossible length ({} bytes skipped)",
+                self.length
+            ),
+            _ => format!("{} damaged bytes", self.length),
+        };
+        let next = match self.resumed_at {
+            Some(at) => format!("; the next intact batch starts at position {at}"),
+            None => "; nothing intact follows".to_string(),
+        };
+        match self.kind {
+            DamageKind::ZeroTail => format!(
+                "{}: {} zero bytes to the end of the file",
+                self.kind, self.length
+            ),
+            _ => format!("{what}: {}{next}", self.kind),
+        }
+    }
 }
 
 /// What the scanner found.
@@ -143,7 +208,21 @@ pub struct Scanner {
     pos: u64,
     state: State,
     cause: Option<DamageKind>,
+    /// Bytes the resync search may still run CRCs over (see
+    /// [`CRC_CREDIT_PER_BYTE`]).
+    crc_credit: u64,
 }
+
+/// Searching for an intact batch checks the CRC of every candidate, over
+/// the length the candidate claims: crafted input with a plausible header
+/// at every byte would make that quadratic. The search may spend CRC work
+/// of a fixed start credit plus this much per byte the scanner moves past,
+/// so a whole walk stays linear in the file's size. Real damage (random
+/// bytes, zeros, a cut) offers a plausible header about once per 256 bytes
+/// and a length that fits rarely, and never comes near the limit.
+const CRC_CREDIT_PER_BYTE: u64 = 8;
+/// Enough to check a batch of KRaft's largest size (8 MiB) twice.
+const CRC_START_CREDIT: u64 = 16 << 20;
 
 impl Scanner {
     pub fn new(mode: Mode) -> Scanner {
@@ -152,6 +231,7 @@ impl Scanner {
             pos: 0,
             state: State::Normal,
             cause: None,
+            crc_credit: CRC_START_CREDIT,
         }
     }
 
@@ -204,7 +284,10 @@ impl Scanner {
             parse_batch_frame(avail).expect("17 bytes frame a batch");
         if batch_length < MIN_BATCH_LENGTH {
             return self.damaged(
-                DamageKind::LengthTooSmall { batch_length },
+                DamageKind::LengthTooSmall {
+                    batch_length,
+                    magic,
+                },
                 false,
                 remaining,
             );
@@ -214,6 +297,7 @@ impl Scanner {
             let kind = DamageKind::PastEnd {
                 batch_length,
                 available: remaining - LOG_OVERHEAD as u64,
+                magic,
             };
             return self.damaged(kind, true, remaining);
         }
@@ -229,7 +313,30 @@ impl Scanner {
         let bytes = &avail[..size as usize];
         let (_, header) = parse_batch_header(bytes).expect("61 bytes hold a header");
         let crc_valid = crc32c::crc32c(&bytes[CRC_START..]) == header.crc;
+        if !crc_valid && self.mode == Mode::Recover {
+            // A damaged length can swallow the batches after it: if an
+            // intact batch starts inside this one, the length is wrong and
+            // reading resumes there.
+            match intact_batch_inside(avail, size as usize, remaining, &mut self.crc_credit) {
+                Inside::None => {}
+                Inside::NeedMore(needed) => return Some(Step::NeedMore { from: pos, needed }),
+                Inside::At(at) => {
+                    self.pos += at as u64;
+                    return Some(Step::Event(Event::Damage(Damage {
+                        position: pos,
+                        length: at as u64,
+                        kind: DamageKind::Overlaps {
+                            batch_length,
+                            next_batch: self.pos,
+                        },
+                        resumed_at: Some(self.pos),
+                        kafka_trailing: false,
+                    })));
+                }
+            }
+        }
         self.pos += size;
+        self.crc_credit += CRC_CREDIT_PER_BYTE * size;
         Some(Step::Event(Event::Batch(Batch {
             position: pos,
             header,
@@ -327,6 +434,7 @@ impl Scanner {
             let here = &window[(candidate - window_start) as usize..];
             if candidate > start
                 && let Some(size) = plausible_batch(here, end - candidate)
+                && size as u64 <= self.crc_credit
             {
                 if here.len() < size {
                     self.state = State::Resync {
@@ -340,6 +448,7 @@ impl Scanner {
                     });
                 }
                 let (_, header) = parse_batch_header(here).expect("61 bytes");
+                self.crc_credit -= size as u64;
                 if crc32c::crc32c(&here[CRC_START..size]) == header.crc {
                     let cause = self.cause.take().unwrap_or(DamageKind::ShortTail);
                     self.state = State::Normal;
@@ -355,8 +464,46 @@ impl Scanner {
             }
             all_zero = all_zero && here[0] == 0;
             candidate += 1;
+            self.crc_credit += CRC_CREDIT_PER_BYTE;
         }
     }
+}
+
+/// Whether an intact batch starts inside a damaged one.
+enum Inside {
+    None,
+    /// At this distance from the damaged batch's start.
+    At(usize),
+    /// A candidate needs this many bytes from the damaged batch's start.
+    NeedMore(usize),
+}
+
+/// Looks for a batch with a valid CRC starting inside the first `size`
+/// bytes of `avail` (a batch whose CRC does not match), in a file with
+/// `remaining` bytes from `avail`'s start, spending at most `credit` bytes
+/// of CRC work.
+fn intact_batch_inside(avail: &[u8], size: usize, remaining: u64, credit: &mut u64) -> Inside {
+    for at in 1..size {
+        let here = &avail[at..];
+        let Some(candidate) = plausible_batch(here, remaining - at as u64) else {
+            continue;
+        };
+        if candidate as u64 > *credit {
+            continue;
+        }
+        if here.len() < candidate {
+            // The search restarts once the bytes are in: grow the window
+            // at least twofold so that restarts stay few.
+            let needed = (at + candidate).max(avail.len().saturating_mul(2));
+            return Inside::NeedMore(needed.min(remaining as usize));
+        }
+        *credit -= candidate as u64;
+        let (_, header) = parse_batch_header(here).expect("61 bytes");
+        if crc32c::crc32c(&here[CRC_START..candidate]) == header.crc {
+            return Inside::At(at);
+        }
+    }
+    Inside::None
 }
 
 /// The size of a batch starting at `here` if its frame looks like a v2 batch

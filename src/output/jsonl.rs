@@ -3,13 +3,17 @@
 //!
 //! A record: `{"file","offset","type","version","data","timestamp","batch":
 //! {"baseOffset","position","leaderEpoch","crcValid"}}` (control records add
-//! `"control":true`). Damage: `{"error","kind","file","position",…}`.
+//! `"control":true`; a record whose value cannot be decoded has `"error"`,
+//! `"position"`, `"message"` and `"raw"` instead of `"data"`). Damage:
+//! `{"error","file","position","lastGoodOffset",…,"message"}`, where
+//! `"error"` is a stable name (`crc-mismatch`, `zero-tail`, …).
 
 use std::io::{self, Write};
 
 use super::json::{JsonStyle, write_int, write_str, write_str_bytes, write_struct};
 use super::{FLUSH_AT, base64};
-use crate::batch::{Batch, Damage, DamageKind};
+use crate::batch::{Batch, Damage};
+use crate::check::{Finding, good_offset, undecodable_kind, value_error_position};
 use crate::stream::{Item, Payload, RecordItem};
 
 const STYLE: JsonStyle = JsonStyle { unknown_tags: true };
@@ -20,7 +24,7 @@ pub struct JsonLines {
     line: Vec<u8>,
     /// The file path, already JSON-quoted.
     file: Vec<u8>,
-    /// The last offset of the last intact batch, for damage reports.
+    /// The offset of the last record read intact, for damage reports.
     last_good_offset: Option<i64>,
 }
 
@@ -53,10 +57,12 @@ impl JsonLines {
     }
 
     pub fn item(&mut self, out: &mut impl Write, item: &Item<'_, '_>) -> io::Result<()> {
+        if let Some(offset) = good_offset(item) {
+            self.last_good_offset = Some(offset);
+        }
         match item {
             Item::Batch(batch) => {
                 if batch.crc_valid {
-                    self.last_good_offset = Some(batch.header.last_offset());
                     return Ok(());
                 }
                 self.error_start("crc-mismatch", batch.position);
@@ -116,6 +122,29 @@ impl JsonLines {
         Ok(())
     }
 
+    /// A damage found across batches (offset order, snapshot framing).
+    pub fn finding(&mut self, out: &mut impl Write, finding: &Finding) -> io::Result<()> {
+        self.error_start(finding.kind_name(), finding.position());
+        let line = &mut self.line;
+        if let Some(offsets) = finding.offsets() {
+            line.extend_from_slice(b",\"baseOffset\":");
+            write_int(line, offsets.base_offset);
+            if let Some(previous_base_offset) = offsets.previous_base_offset {
+                line.extend_from_slice(b",\"previousBaseOffset\":");
+                write_int(line, previous_base_offset);
+            }
+            line.extend_from_slice(b",\"previousLastOffset\":");
+            write_int(line, offsets.previous_last_offset);
+        }
+        let message = finding.to_string();
+        self.message(&message);
+        self.line.extend_from_slice(b"}\n");
+        if self.line.len() >= FLUSH_AT {
+            self.flush(out)?;
+        }
+        Ok(())
+    }
+
     fn error_start(&mut self, kind: &str, position: u64) {
         let line = &mut self.line;
         line.extend_from_slice(b"{\"error\":");
@@ -142,14 +171,7 @@ impl JsonLines {
     }
 
     fn damage(&mut self, damage: &Damage) {
-        let kind = match damage.kind {
-            DamageKind::LengthTooSmall { .. } => "bad-batch-length",
-            DamageKind::PastEnd { .. } => "truncated-batch",
-            DamageKind::ShortTail => "short-tail",
-            DamageKind::BadMagic { .. } => "bad-magic",
-            DamageKind::ZeroTail => "zero-tail",
-        };
-        self.error_start(kind, damage.position);
+        self.error_start(damage.name(), damage.position);
         let line = &mut self.line;
         line.extend_from_slice(b",\"length\":");
         write_int(line, damage.length as i64);
@@ -158,7 +180,7 @@ impl JsonLines {
             Some(at) => write_int(line, at as i64),
             None => line.extend_from_slice(b"null"),
         }
-        let message = damage.kind.to_string();
+        let message = damage.describe();
         self.message(&message);
     }
 
@@ -216,7 +238,11 @@ impl JsonLines {
                     write_int(line, i64::from(version));
                 }
                 line.extend_from_slice(b",\"error\":");
-                write_str(line, &error.to_string());
+                write_str(line, undecodable_kind(*control, error));
+                line.extend_from_slice(b",\"position\":");
+                write_int(line, value_error_position(item, error) as i64);
+                line.extend_from_slice(b",\"message\":");
+                write_str(line, &error.message);
                 line.extend_from_slice(b",\"raw\":");
                 match item.record.value {
                     Some(value) => {

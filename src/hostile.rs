@@ -1,0 +1,123 @@
+//! Every reader run over untrusted bytes, with the invariants that must
+//! hold whatever the bytes are. The fuzz targets (`fuzz/`), the mutation
+//! property tests and the regression tests for fuzzer findings all call
+//! these, so a finding is checked the same way everywhere. A broken
+//! invariant panics, which is what a fuzzer looks for.
+
+use std::ops::ControlFlow;
+
+use crate::batch::Mode;
+use crate::bytes::source::Source;
+use crate::check::FileChecks;
+use crate::files::FileKind;
+use crate::metadata;
+use crate::output::jsonl::JsonLines;
+use crate::output::kafka::{KafkaOptions, KafkaText, metadata_json};
+use crate::schema::Decoded;
+use crate::stream::{self, Decoder, Item, ReadOptions};
+
+/// What one walk over a file saw.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Walked {
+    /// `(offset, value)` of every record, in file order.
+    pub records: Vec<(i64, Option<Vec<u8>>)>,
+    /// Byte ranges of the batches read.
+    pub batches: Vec<(u64, u64)>,
+    /// Byte ranges reported as damaged.
+    pub damaged: Vec<(u64, u64)>,
+}
+
+/// Walks `bytes` as a segment (or a snapshot) in `mode`, printing every item
+/// in both output formats, and checks that batches and damaged ranges cover
+/// the input exactly, in order, and that every JSON line is valid JSON.
+pub fn walk_bytes(bytes: &[u8], mode: Mode, kind: FileKind) -> Walked {
+    walk_source(&mut Source::from_bytes(bytes.to_vec()), mode, kind)
+}
+
+/// [`walk_bytes`] over any source (a file read in chunks, too).
+pub fn walk_source(source: &mut Source, mode: Mode, kind: FileKind) -> Walked {
+    let len = source.len();
+    let options = ReadOptions {
+        mode,
+        decoder: Decoder::Metadata,
+        max_bytes: None,
+    };
+    let mut walked = Walked::default();
+    let mut kafka = KafkaText::new(KafkaOptions::default());
+    let mut jsonl = JsonLines::new();
+    jsonl.start_file("fuzz.log");
+    let mut checks = FileChecks::new(kind, true);
+    let mut text = Vec::new();
+    let mut json = Vec::new();
+    // Where the next batch or damaged range must start.
+    let mut next = 0u64;
+    stream::read_source(source, options, |item| {
+        kafka.item(&mut text, &item).expect("writing to memory");
+        checks.item(&item, |finding| {
+            jsonl
+                .finding(&mut json, &finding)
+                .expect("writing to memory");
+        });
+        jsonl.item(&mut json, &item).expect("writing to memory");
+        match &item {
+            Item::Batch(batch) => {
+                let end = batch.position + batch.bytes.len() as u64;
+                assert_eq!(batch.position, next, "batch does not start where expected");
+                assert!(end <= len, "batch runs past the input");
+                next = end;
+                walked.batches.push((batch.position, end));
+            }
+            Item::Damage(damage) => {
+                let end = damage.position + damage.length;
+                assert_eq!(
+                    damage.position, next,
+                    "damage does not start where expected"
+                );
+                assert!(end <= len && damage.length > 0, "bad damaged range");
+                if let Some(at) = damage.resumed_at {
+                    assert_eq!(at, end, "resumed elsewhere than after the damage");
+                }
+                next = end;
+                walked.damaged.push((damage.position, end));
+            }
+            Item::Record(record) => walked
+                .records
+                .push((record.offset, record.record.value.map(<[u8]>::to_vec))),
+            _ => {}
+        }
+        ControlFlow::Continue(())
+    })
+    .expect("the input can be read");
+    checks.finish(|finding| {
+        jsonl
+            .finding(&mut json, &finding)
+            .expect("writing to memory");
+    });
+    assert_eq!(next, len, "batches and damage do not cover the input");
+    for line in json.split(|&b| b == b'\n').filter(|l| !l.is_empty()) {
+        if let Err(e) = serde_json::from_slice::<serde_json::Value>(line) {
+            panic!("invalid JSON line ({e}): {}", String::from_utf8_lossy(line));
+        }
+    }
+    walked
+}
+
+/// Decodes `bytes` as a metadata record value and as the value of every
+/// control record type, printing whatever decodes.
+pub fn decode_value(bytes: &[u8]) {
+    let mut doc = Decoded::default();
+    let mut line = Vec::new();
+    if let Ok((schema, version)) = metadata::decode_metadata_value(bytes, &mut doc) {
+        metadata_json(&mut line, schema, version, &doc);
+        serde_json::from_slice::<serde_json::Value>(&line).expect("valid JSON");
+    }
+    for control_type in 0..8 {
+        doc.clear();
+        line.clear();
+        if let Ok((schema, version)) = metadata::decode_control_value(control_type, bytes, &mut doc)
+        {
+            metadata_json(&mut line, schema, version, &doc);
+            serde_json::from_slice::<serde_json::Value>(&line).expect("valid JSON");
+        }
+    }
+}

@@ -86,21 +86,30 @@ fn json_lines_keep_undecodable_values_as_raw_bytes_and_unknown_tags() {
     assert_eq!(lines.len(), 6);
     assert_eq!(lines[1]["type"], serde_json::Value::Null);
     assert_eq!(lines[1]["version"], 0);
+    assert_eq!(lines[1]["error"], "unknown-record-type");
     assert_eq!(
-        lines[1]["error"],
-        "unknown metadata record type 99 (version 0) (at byte 3 of the value)"
+        lines[1]["message"],
+        "unknown metadata record type 99 (version 0)"
     );
     assert_eq!(lines[1]["raw"], "AWMA");
     assert_eq!(lines[2]["type"], "TOPIC_RECORD");
     assert_eq!(lines[2]["version"], 7);
+    assert_eq!(lines[2]["error"], "unknown-record-version");
     assert_eq!(
-        lines[2]["error"],
-        "TOPIC_RECORD version 7 is unknown (known: 0-0) (at byte 3 of the value)"
+        lines[2]["message"],
+        "TOPIC_RECORD version 7 is unknown (known: 0-0)"
     );
-    assert_eq!(
-        lines[3]["error"],
-        "3 byte(s) left after TOPIC_RECORD v0 (at byte 22 of the value)"
-    );
+    assert_eq!(lines[3]["error"], "bad-record-value");
+    assert_eq!(lines[3]["message"], "3 byte(s) left after TOPIC_RECORD v0");
+    // File positions: records start after the 61-byte batch header; each
+    // value starts 6 bytes into its record. Record 0 takes 29 bytes, 1 takes
+    // 10, 2 takes 12: values at 96, 106 and 118; the errors are 3 bytes (the
+    // frame) or 22 bytes (the whole TopicRecord) into them.
+    let positions: Vec<u64> = lines[1..4]
+        .iter()
+        .map(|l| l["position"].as_u64().unwrap())
+        .collect();
+    assert_eq!(positions, [99, 109, 140]);
     assert_eq!(
         lines[5]["data"],
         json!({"name": "t", "topicId": "3sfz367Mj2RlZmQae6JmDw", "_unknownTaggedFields": [{"tag": 9, "data": "q80="}]})

@@ -1,7 +1,8 @@
 //! Values written the way Kafka's JSON converters (Jackson) print them.
 
 use super::base64;
-use crate::schema::types::{Default, Field, Type};
+use crate::schema::plan::{FieldPlan, MessagePlan, PlanType, StructPlan};
+use crate::schema::types::{Default, Field};
 use crate::schema::value::{Decoded, Node};
 
 /// Bytes Jackson escapes in a string: quote, backslash and control characters.
@@ -162,45 +163,53 @@ pub struct JsonStyle {
     pub unknown_tags: bool,
 }
 
-/// Writes the struct at `nodes[index]` with `fields` at `version`.
+/// Writes a message's JSON (its root struct) as its plan lays it out.
+pub fn write_message(out: &mut Vec<u8>, doc: &Decoded<'_>, plan: &MessagePlan, style: JsonStyle) {
+    write_struct(out, doc, 0, plan.root, style);
+}
+
+/// Writes the struct at `nodes[index]` as `plan` lays it out.
 pub fn write_struct(
     out: &mut Vec<u8>,
     doc: &Decoded<'_>,
     index: usize,
-    fields: &[Field],
-    version: u16,
+    plan: &StructPlan,
+    style: JsonStyle,
+) {
+    write_struct_node(out, doc, doc.nodes[index], plan, style);
+}
+
+fn write_struct_node(
+    out: &mut Vec<u8>,
+    doc: &Decoded<'_>,
+    node: Node<'_>,
+    plan: &StructPlan,
     style: JsonStyle,
 ) {
     let Node::Struct {
         first,
         unknown_first,
         unknown_len,
-    } = doc.nodes[index]
+    } = node
     else {
         out.extend_from_slice(b"null");
         return;
     };
+    let first = first as usize;
     out.push(b'{');
-    let mut comma = false;
-    for (i, field) in fields.iter().enumerate() {
-        if !field.versions.contains(version) {
+    // Each key carries the comma before it: skip it for the first field.
+    let mut skip_comma = 1;
+    for field in plan.present.iter() {
+        let node = doc.nodes[first + field.slot];
+        if field.tagged && (node == Node::Absent || is_default(field.field, node)) {
             continue;
         }
-        let node = doc.nodes[first as usize + i];
-        if field.tag_in(version).is_some() && (node == Node::Absent || is_default(field, node)) {
-            continue;
-        }
-        if comma {
-            out.push(b',');
-        }
-        comma = true;
-        out.push(b'"');
-        out.extend_from_slice(field.name.as_bytes());
-        out.extend_from_slice(b"\":");
-        write_value(out, doc, first as usize + i, field, version, style);
+        out.extend_from_slice(&field.json_key[skip_comma..]);
+        skip_comma = 0;
+        write_value(out, doc, node, field, style);
     }
     if style.unknown_tags && unknown_len > 0 {
-        if comma {
+        if skip_comma == 0 {
             out.push(b',');
         }
         out.extend_from_slice(b"\"_unknownTaggedFields\":[");
@@ -223,35 +232,34 @@ pub fn write_struct(
 fn write_value(
     out: &mut Vec<u8>,
     doc: &Decoded<'_>,
-    index: usize,
-    field: &Field,
-    version: u16,
+    node: Node<'_>,
+    field: &FieldPlan,
     style: JsonStyle,
 ) {
-    match doc.nodes[index] {
+    match node {
         Node::Array { first, len } => {
             out.push(b'[');
-            for i in 0..len as usize {
+            let elements = &doc.nodes[first as usize..(first + len) as usize];
+            for (i, &element) in elements.iter().enumerate() {
                 if i > 0 {
                     out.push(b',');
                 }
-                write_scalar(out, doc, first as usize + i, field, version, style);
+                write_scalar(out, doc, element, field, style);
             }
             out.push(b']');
         }
-        _ => write_scalar(out, doc, index, field, version, style),
+        _ => write_scalar(out, doc, node, field, style),
     }
 }
 
 fn write_scalar(
     out: &mut Vec<u8>,
     doc: &Decoded<'_>,
-    index: usize,
-    field: &Field,
-    version: u16,
+    node: Node<'_>,
+    field: &FieldPlan,
     style: JsonStyle,
 ) {
-    match doc.nodes[index] {
+    match node {
         Node::Absent | Node::Null => out.extend_from_slice(b"null"),
         Node::Bool(v) => out.extend_from_slice(if v { b"true" } else { b"false" }),
         Node::Int(v) => write_int(out, v),
@@ -275,11 +283,11 @@ fn write_scalar(
             out.push(b'"');
         }
         Node::Struct { .. } => {
-            let Type::Struct(fields) = field.ty else {
+            let PlanType::Struct(plan) = field.ty else {
                 out.extend_from_slice(b"null");
                 return;
             };
-            write_struct(out, doc, index, fields, version, style);
+            write_struct_node(out, doc, node, plan, style);
         }
         Node::Array { .. } => out.extend_from_slice(b"null"),
     }

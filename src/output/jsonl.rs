@@ -7,9 +7,10 @@
 
 use std::io::{self, Write};
 
-use super::json::{JsonStyle, write_int, write_str, write_str_bytes, write_struct};
+use super::json::{JsonStyle, write_int, write_message, write_str, write_str_bytes};
 use super::{FLUSH_AT, base64};
 use crate::batch::{Batch, Damage, DamageKind};
+use crate::schema::plan;
 use crate::stream::{Item, Payload, RecordItem};
 
 const STYLE: JsonStyle = JsonStyle { unknown_tags: true };
@@ -174,12 +175,10 @@ impl JsonLines {
                 version,
                 doc,
             } => {
-                line.extend_from_slice(b",\"type\":");
-                write_str(line, schema.type_name());
-                line.extend_from_slice(b",\"version\":");
-                write_int(line, i64::from(*version));
-                line.extend_from_slice(b",\"data\":");
-                write_struct(line, doc, 0, schema.fields, *version, STYLE);
+                let plan = plan::of(schema, *version);
+                line.push(b',');
+                line.extend_from_slice(&plan.json_head);
+                write_message(line, doc, plan, STYLE);
             }
             Payload::Control {
                 schema,
@@ -187,12 +186,10 @@ impl JsonLines {
                 doc,
                 ..
             } => {
-                line.extend_from_slice(b",\"control\":true,\"type\":");
-                write_str(line, schema.type_name());
-                line.extend_from_slice(b",\"version\":");
-                write_int(line, i64::from(*version));
-                line.extend_from_slice(b",\"data\":");
-                write_struct(line, doc, 0, schema.fields, *version, STYLE);
+                let plan = plan::of(schema, *version);
+                line.extend_from_slice(b",\"control\":true,");
+                line.extend_from_slice(&plan.json_head);
+                write_message(line, doc, plan, STYLE);
             }
             Payload::Undecodable { control, error } => {
                 if let Some(key) = control {

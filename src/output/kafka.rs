@@ -4,12 +4,12 @@
 use std::io::{self, Write};
 
 use super::FLUSH_AT;
-use super::json::{JsonStyle, format_int, write_struct};
+use super::json::{JsonStyle, format_int, write_message};
 use crate::batch::{Batch, Damage};
 use crate::files::FileKind;
 use crate::record::Record;
-use crate::schema::Schema;
 use crate::schema::value::Decoded;
+use crate::schema::{Schema, plan};
 use crate::stream::{Item, Payload, RecordItem};
 
 /// Options Kafka's dump takes that change its text.
@@ -18,6 +18,11 @@ pub struct KafkaOptions {
     /// `--skip-record-metadata`: only the payload of each record.
     pub skip_record_metadata: bool,
 }
+
+/// Kafka's converters drop unknown tagged fields.
+const KAFKA_STYLE: JsonStyle = JsonStyle {
+    unknown_tags: false,
+};
 
 /// Prints one file at a time in Kafka's layout.
 pub struct KafkaText {
@@ -241,22 +246,11 @@ fn header_keys(line: &mut Vec<u8>, record: &Record<'_>) {
 }
 
 /// `{"type":…,"version":…,"data":{…}}`, as Kafka's metadata decoder prints.
-pub fn metadata_json(line: &mut Vec<u8>, schema: &Schema, version: u16, doc: &Decoded<'_>) {
-    line.extend_from_slice(b"{\"type\":\"");
-    line.extend_from_slice(schema.type_name().as_bytes());
-    line.extend_from_slice(b"\",\"version\":");
-    push_int(line, version.into());
-    line.extend_from_slice(b",\"data\":");
-    write_struct(
-        line,
-        doc,
-        0,
-        schema.fields,
-        version,
-        JsonStyle {
-            unknown_tags: false,
-        },
-    );
+pub fn metadata_json(line: &mut Vec<u8>, schema: &'static Schema, version: u16, doc: &Decoded<'_>) {
+    let plan = plan::of(schema, version);
+    line.push(b'{');
+    line.extend_from_slice(&plan.json_head);
+    write_message(line, doc, plan, KAFKA_STYLE);
     line.push(b'}');
 }
 
@@ -281,29 +275,11 @@ fn control_text(line: &mut Vec<u8>, payload: &Payload<'_, '_>) {
             }
             3 => {
                 line.extend_from_slice(b" SnapshotHeader ");
-                write_struct(
-                    line,
-                    doc,
-                    0,
-                    schema.fields,
-                    *version,
-                    JsonStyle {
-                        unknown_tags: false,
-                    },
-                );
+                write_message(line, doc, plan::of(schema, *version), KAFKA_STYLE);
             }
             4 => {
                 line.extend_from_slice(b" SnapshotFooter ");
-                write_struct(
-                    line,
-                    doc,
-                    0,
-                    schema.fields,
-                    *version,
-                    JsonStyle {
-                        unknown_tags: false,
-                    },
-                );
+                write_message(line, doc, plan::of(schema, *version), KAFKA_STYLE);
             }
             other => control_type_text(line, other),
         },

@@ -2,6 +2,7 @@
 
 pub mod decode;
 pub mod encode;
+pub mod plan;
 pub mod table;
 pub mod types;
 pub mod value;

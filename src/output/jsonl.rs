@@ -21,6 +21,12 @@ pub struct JsonLines {
     line: Vec<u8>,
     /// The file path, already JSON-quoted.
     file: Vec<u8>,
+    /// `{"file":<file>,"offset":`, how every record line starts.
+    record_head: Vec<u8>,
+    /// `,"batch":{…}` of the batch at `batch_tail_of`, which every record
+    /// of that batch ends with.
+    batch_tail: Vec<u8>,
+    batch_tail_of: Option<u64>,
     /// The last offset of the last intact batch, for damage reports.
     last_good_offset: Option<i64>,
 }
@@ -36,6 +42,9 @@ impl JsonLines {
         JsonLines {
             line: Vec::with_capacity(FLUSH_AT + (16 << 10)),
             file: Vec::new(),
+            record_head: Vec::new(),
+            batch_tail: Vec::new(),
+            batch_tail_of: None,
             last_good_offset: None,
         }
     }
@@ -43,6 +52,11 @@ impl JsonLines {
     pub fn start_file(&mut self, display: &str) {
         self.file.clear();
         write_str(&mut self.file, display);
+        self.record_head.clear();
+        self.record_head.extend_from_slice(b"{\"file\":");
+        self.record_head.extend_from_slice(&self.file);
+        self.record_head.extend_from_slice(b",\"offset\":");
+        self.batch_tail_of = None;
         self.last_good_offset = None;
     }
 
@@ -164,10 +178,12 @@ impl JsonLines {
     }
 
     fn record(&mut self, item: &RecordItem<'_, '_>) {
+        if self.batch_tail_of != Some(item.batch.position) {
+            self.batch_tail_of = Some(item.batch.position);
+            batch_tail(&mut self.batch_tail, item.batch);
+        }
         let line = &mut self.line;
-        line.extend_from_slice(b"{\"file\":");
-        line.extend_from_slice(&self.file);
-        line.extend_from_slice(b",\"offset\":");
+        line.extend_from_slice(&self.record_head);
         write_int(line, item.offset);
         match &item.payload {
             Payload::Metadata {
@@ -239,15 +255,21 @@ impl JsonLines {
         }
         line.extend_from_slice(b",\"timestamp\":");
         write_int(line, item.timestamp);
-        let batch = item.batch;
-        line.extend_from_slice(b",\"batch\":{\"baseOffset\":");
-        write_int(line, batch.header.base_offset);
-        line.extend_from_slice(b",\"position\":");
-        write_int(line, batch.position as i64);
-        line.extend_from_slice(b",\"leaderEpoch\":");
-        write_int(line, i64::from(batch.header.partition_leader_epoch));
-        line.extend_from_slice(b",\"crcValid\":");
-        line.extend_from_slice(if batch.crc_valid { b"true" } else { b"false" });
-        line.push(b'}');
+        line.extend_from_slice(&self.batch_tail);
     }
+}
+
+/// `,"batch":{"baseOffset","position","leaderEpoch","crcValid"}`: the same
+/// for every record of a batch.
+fn batch_tail(tail: &mut Vec<u8>, batch: &Batch<'_>) {
+    tail.clear();
+    tail.extend_from_slice(b",\"batch\":{\"baseOffset\":");
+    write_int(tail, batch.header.base_offset);
+    tail.extend_from_slice(b",\"position\":");
+    write_int(tail, batch.position as i64);
+    tail.extend_from_slice(b",\"leaderEpoch\":");
+    write_int(tail, i64::from(batch.header.partition_leader_epoch));
+    tail.extend_from_slice(b",\"crcValid\":");
+    tail.extend_from_slice(if batch.crc_valid { b"true" } else { b"false" });
+    tail.push(b'}');
 }

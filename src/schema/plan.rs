@@ -87,6 +87,18 @@ pub fn of(schema: &'static Schema, version: u16) -> &'static MessagePlan {
     found.unwrap_or_else(|| other(schema, version))
 }
 
+/// The plan of the metadata record with `api_key` at `version`, if the
+/// table knows both.
+pub fn metadata(api_key: u16, version: u16) -> Option<&'static MessagePlan> {
+    let table = TABLE.get_or_init(Table::build);
+    table
+        .metadata
+        .get(usize::from(api_key))?
+        .get(usize::from(version))
+        .copied()
+        .flatten()
+}
+
 /// Plans of every table schema at every valid version, by api key (or
 /// control type) and version.
 struct Table {

@@ -6,7 +6,8 @@
 //! int16 version.
 
 use crate::bytes::wire::{be_i16, into_wire_error, unsigned_varint};
-use crate::schema::{self, Decoded, Schema};
+use crate::schema::plan::{self, MessagePlan};
+use crate::schema::{self, Decoded, Kind, Schema};
 
 /// The frame version every KRaft metadata record uses.
 pub const FRAME_VERSION: u32 = 1;
@@ -84,6 +85,14 @@ pub fn decode_metadata_value<'a>(
     value: &'a [u8],
     out: &mut Decoded<'a>,
 ) -> Result<(&'static Schema, u16), ValueError> {
+    // Nearly every frame is version 1 with a one-byte type and version of a
+    // known record: look its plan up directly.
+    if let [1, api_key @ 0..0x80, version @ 0..0x80, ..] = *value
+        && let Some(plan) = plan::metadata(api_key.into(), version.into())
+    {
+        decode_metadata_body(value, &value[3..], plan, out)?;
+        return Ok((plan.schema, plan.version));
+    }
     let (rest, frame_version) = frame_field(value, value, "frame version")?;
     if u32::from(frame_version) != FRAME_VERSION {
         let kafka = if frame_version == 0 {
@@ -127,7 +136,24 @@ pub fn decode_metadata_value<'a>(
             kind,
         ));
     }
-    let (rest, ()) = schema::decode(schema, version, body, out).map_err(|e| {
+    decode_metadata_body(value, body, plan::of(schema, version), out)?;
+    Ok((schema, version))
+}
+
+/// Decodes the message `body` of the metadata record `value`, which must
+/// fill it exactly.
+fn decode_metadata_body<'a>(
+    value: &'a [u8],
+    body: &'a [u8],
+    plan: &MessagePlan,
+    out: &mut Decoded<'a>,
+) -> Result<(), ValueError> {
+    let (schema, version) = (plan.schema, plan.version);
+    let Kind::Metadata { api_key, .. } = schema.kind else {
+        unreachable!("metadata plans are of metadata schemas")
+    };
+    let kind = Some((api_key, version));
+    let (rest, ()) = schema::decode_planned(plan.root, body, out).map_err(|e| {
         let e = into_wire_error(e);
         ValueError::new(
             e.position_in(value.len()),
@@ -152,7 +178,7 @@ pub fn decode_metadata_value<'a>(
             kind,
         ));
     }
-    Ok((schema, version))
+    Ok(())
 }
 
 /// Decodes a control record value into `out`: its leading int16 is both the

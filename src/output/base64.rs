@@ -33,19 +33,29 @@ pub fn encode_url(out: &mut Vec<u8>, bytes: &[u8]) {
     encode_with(out, bytes, URL, false)
 }
 
-/// The 22 characters of a Uuid as Kafka prints it: five whole 3-byte groups
-/// and one last byte, in a fixed-size buffer (Uuids are printed often).
-pub fn uuid_chars(uuid: &[u8; 16]) -> [u8; 22] {
-    let mut text = [0u8; 22];
-    for group in 0..5 {
-        let b = &uuid[group * 3..group * 3 + 3];
-        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-        for i in 0..4 {
-            text[group * 4 + i] = URL[((n >> (18 - 6 * i)) & 63) as usize];
-        }
+/// The two URL-safe characters of every 12-bit value, so that a Uuid takes
+/// eleven table lookups instead of twenty-two.
+static URL_PAIRS: [[u8; 2]; 4096] = {
+    let mut pairs = [[0u8; 2]; 4096];
+    let mut v = 0;
+    while v < 4096 {
+        pairs[v] = [URL[v >> 6], URL[v & 63]];
+        v += 1;
     }
-    text[20] = URL[(uuid[15] >> 2) as usize];
-    text[21] = URL[((uuid[15] & 3) << 4) as usize];
+    pairs
+};
+
+/// The 22 characters of a Uuid as Kafka prints it: ten 12-bit groups, then
+/// the last byte's six and two bits (Uuids are printed often).
+pub fn uuid_chars(uuid: &[u8; 16]) -> [u8; 22] {
+    let n = u128::from_be_bytes(*uuid);
+    let mut text = [0u8; 22];
+    for (i, pair) in text[..20].chunks_exact_mut(2).enumerate() {
+        let group = (n >> (116 - 12 * i)) as usize & 0xfff;
+        pair.copy_from_slice(&URL_PAIRS[group]);
+    }
+    text[20] = URL[(n >> 2) as usize & 63];
+    text[21] = URL[((n & 3) << 4) as usize];
     text
 }
 

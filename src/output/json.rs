@@ -1,7 +1,8 @@
 //! Values written the way Kafka's JSON converters (Jackson) print them.
 
 use super::base64;
-use crate::schema::types::{Default, Field, Type};
+use crate::schema::plan::{FieldPlan, MessagePlan, PlanType, StructPlan};
+use crate::schema::types::{Default, Field};
 use crate::schema::value::{Decoded, Node};
 
 /// Bytes Jackson escapes in a string: quote, backslash and control characters.
@@ -66,9 +67,7 @@ pub fn write_str(out: &mut Vec<u8>, s: &str) {
 /// Appends raw string bytes, replacing invalid UTF-8 as Java's decoder does.
 pub fn write_str_bytes(out: &mut Vec<u8>, bytes: &[u8]) {
     // Plain ASCII needing no escape is by far the common case: one pass.
-    if bytes.iter().fold(true, |plain, &b| {
-        plain & (b < 0x80) & !NEEDS_ESCAPE[b as usize]
-    }) {
+    if is_plain_ascii(bytes) {
         out.reserve(bytes.len() + 2);
         out.push(b'"');
         out.extend_from_slice(bytes);
@@ -81,10 +80,40 @@ pub fn write_str_bytes(out: &mut Vec<u8>, bytes: &[u8]) {
     }
 }
 
+/// Whether `bytes` are ASCII that a JSON string holds as they are: no quote,
+/// backslash, control character or byte above 0x7F. Eight bytes at a time.
+fn is_plain_ascii(bytes: &[u8]) -> bool {
+    const ONES: u64 = u64::from_ne_bytes([1; 8]);
+    const HIGH: u64 = ONES << 7;
+    // High bit of each byte of `x` below `n`, for bytes below 0x80 (the
+    // classic bit trick: a borrow may mark more bytes, never fewer).
+    let below = |x: u64, n: u8| x.wrapping_sub(ONES * u64::from(n)) & !x & HIGH;
+    let mut chunks = bytes.chunks_exact(8);
+    for chunk in &mut chunks {
+        let x = u64::from_ne_bytes(chunk.try_into().expect("8 bytes"));
+        let special = (x & HIGH)
+            | below(x, 0x20)
+            | below(x ^ (ONES * u64::from(b'"')), 1)
+            | below(x ^ (ONES * u64::from(b'\\')), 1);
+        if special != 0 {
+            return false;
+        }
+    }
+    chunks
+        .remainder()
+        .iter()
+        .all(|&b| b < 0x80 && !NEEDS_ESCAPE[b as usize])
+}
+
 pub fn write_int(out: &mut Vec<u8>, v: i64) {
     // Small numbers (ids, counts, epochs) are most of what gets printed.
     if (0..10).contains(&v) {
         out.push(b'0' + v as u8);
+        return;
+    }
+    if v == -1 {
+        // Kafka's "none" (no leader, no producer, null length).
+        out.extend_from_slice(b"-1");
         return;
     }
     let mut buf = [0u8; 20];
@@ -99,24 +128,37 @@ const DIGIT_PAIRS: &[u8; 200] = b"\
 6061626364656667686970717273747576777879\
 8081828384858687888990919293949596979899";
 
-/// Formats an integer into `buf` without allocating.
-pub fn format_int(buf: &mut [u8; 20], v: i64) -> &[u8] {
-    let mut n = v.unsigned_abs();
-    let mut i = buf.len();
+/// Writes the digits of `n` right-aligned into `text`, which is long enough.
+fn write_digits(text: &mut [u8; 20], mut n: u64) -> usize {
+    let mut i = text.len();
+    // Below 2^32 the divisions are cheaper: take the high digits off first.
+    while n > u64::from(u32::MAX) {
+        let pair = (n % 100) as usize * 2;
+        n /= 100;
+        i -= 2;
+        text[i..i + 2].copy_from_slice(&DIGIT_PAIRS[pair..pair + 2]);
+    }
+    let mut n = n as u32;
     while n >= 100 {
         let pair = (n % 100) as usize * 2;
         n /= 100;
         i -= 2;
-        buf[i..i + 2].copy_from_slice(&DIGIT_PAIRS[pair..pair + 2]);
+        text[i..i + 2].copy_from_slice(&DIGIT_PAIRS[pair..pair + 2]);
     }
     if n >= 10 {
         let pair = n as usize * 2;
         i -= 2;
-        buf[i..i + 2].copy_from_slice(&DIGIT_PAIRS[pair..pair + 2]);
+        text[i..i + 2].copy_from_slice(&DIGIT_PAIRS[pair..pair + 2]);
     } else {
         i -= 1;
-        buf[i] = b'0' + n as u8;
+        text[i] = b'0' + n as u8;
     }
+    i
+}
+
+/// Formats an integer into `buf` without allocating.
+pub fn format_int(buf: &mut [u8; 20], v: i64) -> &[u8] {
+    let mut i = write_digits(buf, v.unsigned_abs());
     if v < 0 {
         // i64::MIN has 19 digits, so there is always room for the sign.
         i -= 1;
@@ -162,45 +204,53 @@ pub struct JsonStyle {
     pub unknown_tags: bool,
 }
 
-/// Writes the struct at `nodes[index]` with `fields` at `version`.
+/// Writes a message's JSON (its root struct) as its plan lays it out.
+pub fn write_message(out: &mut Vec<u8>, doc: &Decoded<'_>, plan: &MessagePlan, style: JsonStyle) {
+    write_struct(out, doc, 0, plan.root, style);
+}
+
+/// Writes the struct at `nodes[index]` as `plan` lays it out.
 pub fn write_struct(
     out: &mut Vec<u8>,
     doc: &Decoded<'_>,
     index: usize,
-    fields: &[Field],
-    version: u16,
+    plan: &StructPlan,
+    style: JsonStyle,
+) {
+    write_struct_node(out, doc, doc.nodes[index], plan, style);
+}
+
+fn write_struct_node(
+    out: &mut Vec<u8>,
+    doc: &Decoded<'_>,
+    node: Node<'_>,
+    plan: &StructPlan,
     style: JsonStyle,
 ) {
     let Node::Struct {
         first,
         unknown_first,
         unknown_len,
-    } = doc.nodes[index]
+    } = node
     else {
         out.extend_from_slice(b"null");
         return;
     };
+    let first = first as usize;
     out.push(b'{');
-    let mut comma = false;
-    for (i, field) in fields.iter().enumerate() {
-        if !field.versions.contains(version) {
+    // Each key carries the comma before it: skip it for the first field.
+    let mut skip_comma = 1;
+    for field in plan.present.iter() {
+        let node = doc.nodes[first + field.slot];
+        if field.tagged && (node == Node::Absent || is_default(field.field, node)) {
             continue;
         }
-        let node = doc.nodes[first as usize + i];
-        if field.tag_in(version).is_some() && (node == Node::Absent || is_default(field, node)) {
-            continue;
-        }
-        if comma {
-            out.push(b',');
-        }
-        comma = true;
-        out.push(b'"');
-        out.extend_from_slice(field.name.as_bytes());
-        out.extend_from_slice(b"\":");
-        write_value(out, doc, first as usize + i, field, version, style);
+        out.extend_from_slice(&field.json_key[skip_comma..]);
+        skip_comma = 0;
+        write_value(out, doc, node, field, style);
     }
     if style.unknown_tags && unknown_len > 0 {
-        if comma {
+        if skip_comma == 0 {
             out.push(b',');
         }
         out.extend_from_slice(b"\"_unknownTaggedFields\":[");
@@ -223,35 +273,34 @@ pub fn write_struct(
 fn write_value(
     out: &mut Vec<u8>,
     doc: &Decoded<'_>,
-    index: usize,
-    field: &Field,
-    version: u16,
+    node: Node<'_>,
+    field: &FieldPlan,
     style: JsonStyle,
 ) {
-    match doc.nodes[index] {
+    match node {
         Node::Array { first, len } => {
             out.push(b'[');
-            for i in 0..len as usize {
+            let elements = &doc.nodes[first as usize..(first + len) as usize];
+            for (i, &element) in elements.iter().enumerate() {
                 if i > 0 {
                     out.push(b',');
                 }
-                write_scalar(out, doc, first as usize + i, field, version, style);
+                write_scalar(out, doc, element, field, style);
             }
             out.push(b']');
         }
-        _ => write_scalar(out, doc, index, field, version, style),
+        _ => write_scalar(out, doc, node, field, style),
     }
 }
 
 fn write_scalar(
     out: &mut Vec<u8>,
     doc: &Decoded<'_>,
-    index: usize,
-    field: &Field,
-    version: u16,
+    node: Node<'_>,
+    field: &FieldPlan,
     style: JsonStyle,
 ) {
-    match doc.nodes[index] {
+    match node {
         Node::Absent | Node::Null => out.extend_from_slice(b"null"),
         Node::Bool(v) => out.extend_from_slice(if v { b"true" } else { b"false" }),
         Node::Int(v) => write_int(out, v),
@@ -275,11 +324,11 @@ fn write_scalar(
             out.push(b'"');
         }
         Node::Struct { .. } => {
-            let Type::Struct(fields) = field.ty else {
+            let PlanType::Struct(plan) = field.ty else {
                 out.extend_from_slice(b"null");
                 return;
             };
-            write_struct(out, doc, index, fields, version, style);
+            write_struct_node(out, doc, node, plan, style);
         }
         Node::Array { .. } => out.extend_from_slice(b"null"),
     }

@@ -10,10 +10,11 @@
 
 use std::io::{self, Write};
 
-use super::json::{JsonStyle, write_int, write_str, write_str_bytes, write_struct};
+use super::json::{JsonStyle, write_int, write_message, write_str, write_str_bytes};
 use super::{FLUSH_AT, base64};
 use crate::batch::{Batch, Damage};
 use crate::check::{Finding, good_offset, undecodable_kind, value_error_position};
+use crate::schema::plan;
 use crate::stream::{Item, Payload, RecordItem};
 
 const STYLE: JsonStyle = JsonStyle { unknown_tags: true };
@@ -24,6 +25,12 @@ pub struct JsonLines {
     line: Vec<u8>,
     /// The file path, already JSON-quoted.
     file: Vec<u8>,
+    /// `{"file":<file>,"offset":`, how every record line starts.
+    record_head: Vec<u8>,
+    /// `,"batch":{…}` of the batch at `batch_tail_of`, which every record
+    /// of that batch ends with.
+    batch_tail: Vec<u8>,
+    batch_tail_of: Option<u64>,
     /// The offset of the last record read intact, for damage reports.
     last_good_offset: Option<i64>,
 }
@@ -39,6 +46,9 @@ impl JsonLines {
         JsonLines {
             line: Vec::with_capacity(FLUSH_AT + (16 << 10)),
             file: Vec::new(),
+            record_head: Vec::new(),
+            batch_tail: Vec::new(),
+            batch_tail_of: None,
             last_good_offset: None,
         }
     }
@@ -46,6 +56,11 @@ impl JsonLines {
     pub fn start_file(&mut self, display: &str) {
         self.file.clear();
         write_str(&mut self.file, display);
+        self.record_head.clear();
+        self.record_head.extend_from_slice(b"{\"file\":");
+        self.record_head.extend_from_slice(&self.file);
+        self.record_head.extend_from_slice(b",\"offset\":");
+        self.batch_tail_of = None;
         self.last_good_offset = None;
     }
 
@@ -185,10 +200,12 @@ impl JsonLines {
     }
 
     fn record(&mut self, item: &RecordItem<'_, '_>) {
+        if self.batch_tail_of != Some(item.batch.position) {
+            self.batch_tail_of = Some(item.batch.position);
+            batch_tail(&mut self.batch_tail, item.batch);
+        }
         let line = &mut self.line;
-        line.extend_from_slice(b"{\"file\":");
-        line.extend_from_slice(&self.file);
-        line.extend_from_slice(b",\"offset\":");
+        line.extend_from_slice(&self.record_head);
         write_int(line, item.offset);
         match &item.payload {
             Payload::Metadata {
@@ -196,12 +213,10 @@ impl JsonLines {
                 version,
                 doc,
             } => {
-                line.extend_from_slice(b",\"type\":");
-                write_str(line, schema.type_name());
-                line.extend_from_slice(b",\"version\":");
-                write_int(line, i64::from(*version));
-                line.extend_from_slice(b",\"data\":");
-                write_struct(line, doc, 0, schema.fields, *version, STYLE);
+                let plan = plan::of(schema, *version);
+                line.push(b',');
+                line.extend_from_slice(&plan.json_head);
+                write_message(line, doc, plan, STYLE);
             }
             Payload::Control {
                 schema,
@@ -209,12 +224,10 @@ impl JsonLines {
                 doc,
                 ..
             } => {
-                line.extend_from_slice(b",\"control\":true,\"type\":");
-                write_str(line, schema.type_name());
-                line.extend_from_slice(b",\"version\":");
-                write_int(line, i64::from(*version));
-                line.extend_from_slice(b",\"data\":");
-                write_struct(line, doc, 0, schema.fields, *version, STYLE);
+                let plan = plan::of(schema, *version);
+                line.extend_from_slice(b",\"control\":true,");
+                line.extend_from_slice(&plan.json_head);
+                write_message(line, doc, plan, STYLE);
             }
             Payload::Undecodable { control, error } => {
                 if let Some(key) = control {
@@ -268,15 +281,21 @@ impl JsonLines {
         }
         line.extend_from_slice(b",\"timestamp\":");
         write_int(line, item.timestamp);
-        let batch = item.batch;
-        line.extend_from_slice(b",\"batch\":{\"baseOffset\":");
-        write_int(line, batch.header.base_offset);
-        line.extend_from_slice(b",\"position\":");
-        write_int(line, batch.position as i64);
-        line.extend_from_slice(b",\"leaderEpoch\":");
-        write_int(line, i64::from(batch.header.partition_leader_epoch));
-        line.extend_from_slice(b",\"crcValid\":");
-        line.extend_from_slice(if batch.crc_valid { b"true" } else { b"false" });
-        line.push(b'}');
+        line.extend_from_slice(&self.batch_tail);
     }
+}
+
+/// `,"batch":{"baseOffset","position","leaderEpoch","crcValid"}`: the same
+/// for every record of a batch.
+fn batch_tail(tail: &mut Vec<u8>, batch: &Batch<'_>) {
+    tail.clear();
+    tail.extend_from_slice(b",\"batch\":{\"baseOffset\":");
+    write_int(tail, batch.header.base_offset);
+    tail.extend_from_slice(b",\"position\":");
+    write_int(tail, batch.position as i64);
+    tail.extend_from_slice(b",\"leaderEpoch\":");
+    write_int(tail, i64::from(batch.header.partition_leader_epoch));
+    tail.extend_from_slice(b",\"crcValid\":");
+    tail.extend_from_slice(if batch.crc_valid { b"true" } else { b"false" });
+    tail.push(b'}');
 }

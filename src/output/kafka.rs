@@ -4,12 +4,12 @@
 use std::io::{self, Write};
 
 use super::FLUSH_AT;
-use super::json::{JsonStyle, format_int, write_struct};
+use super::json::{JsonStyle, write_int, write_message};
 use crate::batch::{Batch, Damage};
 use crate::files::FileKind;
 use crate::record::Record;
-use crate::schema::Schema;
 use crate::schema::value::Decoded;
+use crate::schema::{Schema, plan};
 use crate::stream::{Item, Payload, RecordItem};
 
 /// Options Kafka's dump takes that change its text.
@@ -18,6 +18,11 @@ pub struct KafkaOptions {
     /// `--skip-record-metadata`: only the payload of each record.
     pub skip_record_metadata: bool,
 }
+
+/// Kafka's converters drop unknown tagged fields.
+const KAFKA_STYLE: JsonStyle = JsonStyle {
+    unknown_tags: false,
+};
 
 /// Prints one file at a time in Kafka's layout.
 pub struct KafkaText {
@@ -112,8 +117,7 @@ impl KafkaText {
 }
 
 fn push_int(line: &mut Vec<u8>, v: i64) {
-    let mut buf = [0u8; 20];
-    line.extend_from_slice(format_int(&mut buf, v));
+    write_int(line, v);
 }
 
 /// Kafka's `printBatchLevel` for a v2 batch.
@@ -125,14 +129,21 @@ fn batch_line(line: &mut Vec<u8>, batch: &Batch<'_>) {
     push_int(line, h.last_offset());
     line.extend_from_slice(b" count: ");
     push_int(line, h.records_count.into());
-    line.extend_from_slice(b" baseSequence: ");
-    push_int(line, h.base_sequence.into());
-    line.extend_from_slice(b" lastSequence: ");
-    push_int(line, h.last_sequence().into());
-    line.extend_from_slice(b" producerId: ");
-    push_int(line, h.producer_id);
-    line.extend_from_slice(b" producerEpoch: ");
-    push_int(line, h.producer_epoch.into());
+    if h.base_sequence == -1 && h.producer_id == -1 && h.producer_epoch == -1 {
+        // No producer (every batch a controller writes): one piece of text.
+        line.extend_from_slice(
+            b" baseSequence: -1 lastSequence: -1 producerId: -1 producerEpoch: -1",
+        );
+    } else {
+        line.extend_from_slice(b" baseSequence: ");
+        push_int(line, h.base_sequence.into());
+        line.extend_from_slice(b" lastSequence: ");
+        push_int(line, h.last_sequence().into());
+        line.extend_from_slice(b" producerId: ");
+        push_int(line, h.producer_id);
+        line.extend_from_slice(b" producerEpoch: ");
+        push_int(line, h.producer_epoch.into());
+    }
     line.extend_from_slice(b" partitionLeaderEpoch: ");
     push_int(line, h.partition_leader_epoch.into());
     line.extend_from_slice(b" isTransactional: ");
@@ -179,19 +190,26 @@ fn record_line(line: &mut Vec<u8>, item: &RecordItem<'_, '_>, options: KafkaOpti
     if !options.skip_record_metadata {
         line.extend_from_slice(b"| offset: ");
         push_int(line, item.offset);
-        line.push(b' ');
-        line.extend_from_slice(item.batch.header.timestamp_type().as_bytes());
-        line.extend_from_slice(b": ");
+        line.extend_from_slice(if item.batch.header.is_log_append_time() {
+            b" LogAppendTime: "
+        } else {
+            b" CreateTime: "
+        });
         push_int(line, item.timestamp);
         line.extend_from_slice(b" keySize: ");
         push_int(line, record.key_size().into());
         line.extend_from_slice(b" valueSize: ");
         push_int(line, record.value_size().into());
-        line.extend_from_slice(b" sequence: ");
-        push_int(line, item.sequence.into());
-        line.extend_from_slice(b" headerKeys: [");
-        header_keys(line, record);
-        line.push(b']');
+        if item.sequence == -1 && record.header_count == 0 {
+            // Metadata records have neither: one piece of text.
+            line.extend_from_slice(b" sequence: -1 headerKeys: []");
+        } else {
+            line.extend_from_slice(b" sequence: ");
+            push_int(line, item.sequence.into());
+            line.extend_from_slice(b" headerKeys: [");
+            header_keys(line, record);
+            line.push(b']');
+        }
         prefix = b" ";
         if item.batch.header.is_control() {
             control_text(line, &item.payload);
@@ -241,22 +259,11 @@ fn header_keys(line: &mut Vec<u8>, record: &Record<'_>) {
 }
 
 /// `{"type":…,"version":…,"data":{…}}`, as Kafka's metadata decoder prints.
-pub fn metadata_json(line: &mut Vec<u8>, schema: &Schema, version: u16, doc: &Decoded<'_>) {
-    line.extend_from_slice(b"{\"type\":\"");
-    line.extend_from_slice(schema.type_name().as_bytes());
-    line.extend_from_slice(b"\",\"version\":");
-    push_int(line, version.into());
-    line.extend_from_slice(b",\"data\":");
-    write_struct(
-        line,
-        doc,
-        0,
-        schema.fields,
-        version,
-        JsonStyle {
-            unknown_tags: false,
-        },
-    );
+pub fn metadata_json(line: &mut Vec<u8>, schema: &'static Schema, version: u16, doc: &Decoded<'_>) {
+    let plan = plan::of(schema, version);
+    line.push(b'{');
+    line.extend_from_slice(&plan.json_head);
+    write_message(line, doc, plan, KAFKA_STYLE);
     line.push(b'}');
 }
 
@@ -281,29 +288,11 @@ fn control_text(line: &mut Vec<u8>, payload: &Payload<'_, '_>) {
             }
             3 => {
                 line.extend_from_slice(b" SnapshotHeader ");
-                write_struct(
-                    line,
-                    doc,
-                    0,
-                    schema.fields,
-                    *version,
-                    JsonStyle {
-                        unknown_tags: false,
-                    },
-                );
+                write_message(line, doc, plan::of(schema, *version), KAFKA_STYLE);
             }
             4 => {
                 line.extend_from_slice(b" SnapshotFooter ");
-                write_struct(
-                    line,
-                    doc,
-                    0,
-                    schema.fields,
-                    *version,
-                    JsonStyle {
-                        unknown_tags: false,
-                    },
-                );
+                write_message(line, doc, plan::of(schema, *version), KAFKA_STYLE);
             }
             other => control_type_text(line, other),
         },

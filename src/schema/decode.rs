@@ -1,10 +1,11 @@
-//! One generic decoder for every message schema.
+//! One generic decoder for every message schema, driven by its plan.
 //!
 //! Lengths and counts read from the input are checked against the bytes that
 //! remain before anything is sized by them, so a hostile length can only
 //! produce an error, never a large allocation.
 
-use super::types::{Field, Schema, Type};
+use super::plan::{self, FieldPlan, PlanType, StructPlan};
+use super::types::Schema;
 use super::value::{Decoded, Node, UnknownTag};
 use crate::bytes::wire::{
     WireError, WireResult, be_f64, be_i8, be_i16, be_i32, be_i64, be_u16, fail, take_bytes,
@@ -19,75 +20,45 @@ pub fn decode<'a>(
     input: &'a [u8],
     out: &mut Decoded<'a>,
 ) -> WireResult<'a, ()> {
+    decode_planned(plan::of(schema, version).root, input, out)
+}
+
+/// Decodes a message body with its (root) plan.
+pub fn decode_planned<'a>(
+    root: &StructPlan,
+    input: &'a [u8],
+    out: &mut Decoded<'a>,
+) -> WireResult<'a, ()> {
     out.clear();
     out.nodes.push(Node::Absent);
-    let flexible = schema.is_flexible(version);
-    let ctx = Ctx { version, flexible };
-    let (rest, root) = struct_body(ctx, schema.fields, input, out)?;
+    let (rest, root) = struct_body(root, input, out)?;
     out.nodes[0] = root;
     Ok((rest, ()))
 }
 
-#[derive(Clone, Copy)]
-struct Ctx {
-    version: u16,
-    flexible: bool,
-}
-
 /// The fields of one struct, then (in flexible versions) its tagged fields.
 fn struct_body<'a>(
-    ctx: Ctx,
-    fields: &'static [Field],
+    plan: &StructPlan,
     mut input: &'a [u8],
     out: &mut Decoded<'a>,
 ) -> WireResult<'a, Node<'a>> {
+    // The struct's slots come first, contiguous; nested values go after them.
     let first = out.nodes.len();
-    out.nodes
-        .extend(std::iter::repeat_n(Node::Absent, fields.len()));
-    for (i, field) in fields.iter().enumerate() {
-        if !field.versions.contains(ctx.version) || field.tag_in(ctx.version).is_some() {
-            continue;
-        }
-        let (rest, node) = field_value(ctx, field, input, out)?;
-        out.nodes[first + i] = node;
+    out.nodes.resize(first + plan.slots, Node::Absent);
+    for field in plan.untagged.iter() {
+        let (rest, node) = field_value(plan, field, input, out)?;
+        out.nodes[first + field.slot] = node;
         input = rest;
     }
-    let mut pending: Vec<UnknownTag<'a>> = Vec::new();
-    if ctx.flexible {
-        let (rest, count) = unsigned_varint(input)?;
-        input = rest;
-        // Each tagged field takes at least two bytes (tag and size).
-        if count as usize > input.len() / 2 {
-            return fail(WireError::invalid(
-                input,
-                format!("tagged field count {count} exceeds the bytes left"),
-            ));
-        }
-        // Like Kafka, tags are not required to be in order; a repeated known tag
-        // keeps its last value.
-        for _ in 0..count {
-            let (rest, tag) = unsigned_varint(input)?;
-            let (rest, size) = unsigned_varint(rest)?;
-            let (rest, data) = take_bytes(rest, size as usize)?;
-            input = rest;
-            // The tag number rules out most fields; test it first.
-            let known = fields.iter().position(|f| {
-                matches!(f.tag, Some((t, _)) if t == tag)
-                    && f.tag_in(ctx.version).is_some()
-                    && f.versions.contains(ctx.version)
-            });
-            match known {
-                Some(i) => {
-                    let (_, node) = field_value(ctx, &fields[i], data, out)?;
-                    out.nodes[first + i] = node;
-                }
-                None => pending.push(UnknownTag { tag, data }),
-            }
-        }
+    // Unknown tags of nested structs may be pushed while reading known ones:
+    // gather this struct's own and add them after, to keep them contiguous.
+    let mut unknown: Vec<UnknownTag<'a>> = Vec::new();
+    if plan.flexible {
+        input = tagged_fields(plan, first, input, out, &mut unknown)?.0;
     }
     let unknown_first = out.unknown.len() as u32;
-    let unknown_len = pending.len() as u32;
-    out.unknown.extend(pending);
+    let unknown_len = unknown.len() as u32;
+    out.unknown.extend(unknown);
     Ok((
         input,
         Node::Struct {
@@ -98,33 +69,74 @@ fn struct_body<'a>(
     ))
 }
 
+/// The tagged fields section: known tags fill their slots, unknown ones are
+/// kept raw.
+fn tagged_fields<'a>(
+    plan: &StructPlan,
+    first: usize,
+    input: &'a [u8],
+    out: &mut Decoded<'a>,
+    unknown: &mut Vec<UnknownTag<'a>>,
+) -> WireResult<'a, ()> {
+    let (mut input, count) = unsigned_varint(input)?;
+    if count == 0 {
+        return Ok((input, ()));
+    }
+    // Each tagged field takes at least two bytes (tag and size).
+    if count as usize > input.len() / 2 {
+        return fail(WireError::invalid(
+            input,
+            format!("tagged field count {count} exceeds the bytes left"),
+        ));
+    }
+    // Like Kafka, tags are not required to be in order; a repeated known tag
+    // keeps its last value.
+    for _ in 0..count {
+        let (rest, tag) = unsigned_varint(input)?;
+        let (rest, size) = unsigned_varint(rest)?;
+        let (rest, data) = take_bytes(rest, size as usize)?;
+        input = rest;
+        match plan.by_tag.get(tag as usize).copied().flatten() {
+            Some(i) => {
+                let field = &plan.present[usize::from(i)];
+                let (_, node) = field_value(plan, field, data, out)?;
+                out.nodes[first + field.slot] = node;
+            }
+            None => unknown.push(UnknownTag { tag, data }),
+        }
+    }
+    Ok((input, ()))
+}
+
 /// A field's value: a scalar, a struct, or an array of either.
 fn field_value<'a>(
-    ctx: Ctx,
-    field: &Field,
+    parent: &StructPlan,
+    field: &FieldPlan,
     input: &'a [u8],
     out: &mut Decoded<'a>,
 ) -> WireResult<'a, Node<'a>> {
-    let nullable = field.nullable.contains(ctx.version);
     if !field.array {
-        return single_value(ctx, field, field.ty, nullable, input, out);
+        return single_value(parent, field, field.nullable, input, out);
     }
-    let (mut input, count) = array_length(ctx, input)?;
+    let (mut input, count) = array_length(parent.flexible, input)?;
     let Some(count) = count else {
-        if !nullable {
+        if !field.nullable {
             return fail(WireError::invalid(
                 input,
-                format!("non-nullable field {} was serialized as null", field.name),
+                format!(
+                    "non-nullable field {} was serialized as null",
+                    field.field.name
+                ),
             ));
         }
         return Ok((input, Node::Null));
     };
-    if count > input.len() / min_size(ctx, field.ty).max(1) {
+    if count > input.len() / field.min_size.max(1) {
         return fail(WireError::invalid(
             input,
             format!(
                 "array {} claims {count} elements but only {} bytes remain",
-                field.name,
+                field.field.name,
                 input.len()
             ),
         ));
@@ -139,19 +151,15 @@ fn field_value<'a>(
             out.nodes.push(Node::Int(v));
             input = rest;
         }
-        return Ok((
-            input,
-            Node::Array {
-                first: first as u32,
-                len: count as u32,
-            },
-        ));
-    }
-    out.nodes.extend(std::iter::repeat_n(Node::Absent, count));
-    for i in 0..count {
-        let (rest, node) = single_value(ctx, field, field.ty, false, input, out)?;
-        out.nodes[first + i] = node;
-        input = rest;
+    } else {
+        // Struct elements push their fields after the elements: reserve the
+        // elements' slots first.
+        out.nodes.resize(first + count, Node::Absent);
+        for i in 0..count {
+            let (rest, node) = single_value(parent, field, false, input, out)?;
+            out.nodes[first + i] = node;
+            input = rest;
+        }
     }
     Ok((
         input,
@@ -165,63 +173,24 @@ fn field_value<'a>(
 type IntReader = fn(&[u8]) -> WireResult<'_, i64>;
 
 /// A reader for `ty` when it is a fixed-width integer.
-fn fixed_int_reader(ty: Type) -> Option<IntReader> {
+fn fixed_int_reader(ty: PlanType) -> Option<IntReader> {
     fn widen<T: Into<i64>>(parsed: WireResult<'_, T>) -> WireResult<'_, i64> {
         parsed.map(|(rest, v)| (rest, v.into()))
     }
     Some(match ty {
-        Type::Int8 => |i| widen(be_i8(i)),
-        Type::Int16 => |i| widen(be_i16(i)),
-        Type::Uint16 => |i| widen(be_u16(i)),
-        Type::Int32 => |i| widen(be_i32(i)),
-        Type::Int64 => be_i64,
+        PlanType::Int8 => |i| widen(be_i8(i)),
+        PlanType::Int16 => |i| widen(be_i16(i)),
+        PlanType::Uint16 => |i| widen(be_u16(i)),
+        PlanType::Int32 => |i| widen(be_i32(i)),
+        PlanType::Int64 => be_i64,
         _ => return None,
     })
 }
 
-/// The smallest encoding of one value of `ty`, to bound untrusted counts.
-fn min_size(ctx: Ctx, ty: Type) -> usize {
-    match ty {
-        Type::Bool | Type::Int8 => 1,
-        Type::Int16 | Type::Uint16 => 2,
-        Type::Int32 => 4,
-        Type::Int64 | Type::Float64 => 8,
-        Type::Uuid => 16,
-        Type::String => {
-            if ctx.flexible {
-                1
-            } else {
-                2
-            }
-        }
-        Type::Bytes => {
-            if ctx.flexible {
-                1
-            } else {
-                4
-            }
-        }
-        Type::Struct(fields) => {
-            let own: usize = fields
-                .iter()
-                .filter(|f| f.versions.contains(ctx.version) && f.tag_in(ctx.version).is_none())
-                .map(|f| {
-                    if f.array {
-                        if ctx.flexible { 1 } else { 4 }
-                    } else {
-                        min_size(ctx, f.ty)
-                    }
-                })
-                .sum();
-            own + usize::from(ctx.flexible)
-        }
-    }
-}
-
 /// Array length: compact (unsigned varint N+1, 0 = null) in flexible
 /// versions, int32 (-1 = null) otherwise.
-fn array_length(ctx: Ctx, input: &[u8]) -> WireResult<'_, Option<usize>> {
-    if ctx.flexible {
+fn array_length(flexible: bool, input: &[u8]) -> WireResult<'_, Option<usize>> {
+    if flexible {
         let (rest, n) = unsigned_varint(input)?;
         Ok((rest, n.checked_sub(1).map(|n| n as usize)))
     } else {
@@ -238,12 +207,12 @@ fn array_length(ctx: Ctx, input: &[u8]) -> WireResult<'_, Option<usize>> {
 
 /// Length of a string or bytes: compact in flexible versions, int16 (string)
 /// or int32 (bytes) otherwise; `None` for null.
-fn blob_length(ctx: Ctx, ty: Type, input: &[u8]) -> WireResult<'_, Option<usize>> {
-    if ctx.flexible {
+fn blob_length(flexible: bool, string: bool, input: &[u8]) -> WireResult<'_, Option<usize>> {
+    if flexible {
         let (rest, n) = unsigned_varint(input)?;
         return Ok((rest, n.checked_sub(1).map(|n| n as usize)));
     }
-    let (rest, n) = if ty == Type::String {
+    let (rest, n) = if string {
         let (rest, n) = be_i16(input)?;
         (rest, i32::from(n))
     } else {
@@ -256,64 +225,76 @@ fn blob_length(ctx: Ctx, ty: Type, input: &[u8]) -> WireResult<'_, Option<usize>
 }
 
 fn single_value<'a>(
-    ctx: Ctx,
-    field: &Field,
-    ty: Type,
+    parent: &StructPlan,
+    field: &FieldPlan,
     nullable: bool,
     input: &'a [u8],
     out: &mut Decoded<'a>,
 ) -> WireResult<'a, Node<'a>> {
-    match ty {
-        Type::Bool => {
+    match field.ty {
+        PlanType::Bool => {
             let (rest, v) = be_i8(input)?;
             Ok((rest, Node::Bool(v != 0)))
         }
-        Type::Int8 => int(be_i8(input)),
-        Type::Int16 => int(be_i16(input)),
-        Type::Uint16 => int(be_u16(input)),
-        Type::Int32 => int(be_i32(input)),
-        Type::Int64 => int(be_i64(input)),
-        Type::Float64 => {
+        PlanType::Int8 => int(be_i8(input)),
+        PlanType::Int16 => int(be_i16(input)),
+        PlanType::Uint16 => int(be_u16(input)),
+        PlanType::Int32 => int(be_i32(input)),
+        PlanType::Int64 => int(be_i64(input)),
+        PlanType::Float64 => {
             let (rest, v) = be_f64(input)?;
             Ok((rest, Node::Float(v)))
         }
-        Type::Uuid => {
+        PlanType::Uuid => {
             let (rest, bytes) = take_bytes(input, 16)?;
             Ok((rest, Node::Uuid(bytes.try_into().expect("16 bytes"))))
         }
-        Type::String | Type::Bytes => {
-            let (rest, len) = blob_length(ctx, ty, input)?;
-            let Some(len) = len else {
-                if !nullable {
-                    return fail(WireError::invalid(
-                        input,
-                        format!("non-nullable field {} was serialized as null", field.name),
-                    ));
-                }
-                return Ok((rest, Node::Null));
-            };
-            if len > rest.len() {
-                return fail(WireError::invalid(
-                    input,
-                    format!(
-                        "field {} claims {len} bytes but only {} remain",
-                        field.name,
-                        rest.len()
-                    ),
-                ));
-            }
-            let (rest, bytes) = take_bytes(rest, len)?;
-            Ok((
-                rest,
-                if ty == Type::String {
-                    Node::Str(bytes)
-                } else {
-                    Node::Bytes(bytes)
-                },
-            ))
-        }
-        Type::Struct(fields) => struct_body(ctx, fields, input, out),
+        PlanType::String => blob(parent, field, nullable, true, input),
+        PlanType::Bytes => blob(parent, field, nullable, false, input),
+        PlanType::Struct(plan) => struct_body(plan, input, out),
     }
+}
+
+/// A string or bytes value, borrowed from the input.
+fn blob<'a>(
+    parent: &StructPlan,
+    field: &FieldPlan,
+    nullable: bool,
+    string: bool,
+    input: &'a [u8],
+) -> WireResult<'a, Node<'a>> {
+    let (rest, len) = blob_length(parent.flexible, string, input)?;
+    let Some(len) = len else {
+        if !nullable {
+            return fail(WireError::invalid(
+                input,
+                format!(
+                    "non-nullable field {} was serialized as null",
+                    field.field.name
+                ),
+            ));
+        }
+        return Ok((rest, Node::Null));
+    };
+    if len > rest.len() {
+        return fail(WireError::invalid(
+            input,
+            format!(
+                "field {} claims {len} bytes but only {} remain",
+                field.field.name,
+                rest.len()
+            ),
+        ));
+    }
+    let (rest, bytes) = take_bytes(rest, len)?;
+    Ok((
+        rest,
+        if string {
+            Node::Str(bytes)
+        } else {
+            Node::Bytes(bytes)
+        },
+    ))
 }
 
 fn int<T: Into<i64>>(parsed: WireResult<'_, T>) -> WireResult<'_, Node<'_>> {

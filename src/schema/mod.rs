@@ -2,11 +2,12 @@
 
 pub mod decode;
 pub mod encode;
+pub mod plan;
 pub mod table;
 pub mod types;
 pub mod value;
 
-pub use decode::decode;
+pub use decode::{decode, decode_planned};
 pub use encode::{EncodeError, encode};
 pub use types::{Field, Kind, Schema, Type, Versions};
 pub use value::{Decoded, Node, NodeRef};

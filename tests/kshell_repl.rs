@@ -248,20 +248,7 @@ fn the_line_editor_completes_and_keeps_history_on_a_terminal() {
     let dir = std::env::temp_dir().join(format!("kshell-pty-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let history = dir.join("history");
-    let command = format!(
-        "{} -s {}",
-        env!("CARGO_BIN_EXE_kshell"),
-        first_segment(&corpus).display()
-    );
-    let mut child = Command::new("script")
-        .args(["-q", "-e", "-c", &command, "/dev/null"])
-        .env("KSHELL_HISTORY", &history)
-        .env("TERM", "xterm")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = kshell_on_a_terminal(&corpus, &history);
     let mut stdin = child.stdin.take().unwrap();
     // Tab completes `/image/prod` to `/image/producerIds/`.
     for keys in ["cd /image/prod\t\r", "pwd\r", "exit\r"] {
@@ -297,20 +284,7 @@ fn pasted_lines_all_run_on_a_terminal() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
-    let command = format!(
-        "{} -s {}",
-        env!("CARGO_BIN_EXE_kshell"),
-        first_segment(&corpus).display()
-    );
-    let mut child = Command::new("script")
-        .args(["-q", "-e", "-c", &command, "/dev/null"])
-        .env("KSHELL_HISTORY", dir.path().join("history"))
-        .env("TERM", "xterm")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = kshell_on_a_terminal(&corpus, &dir.path().join("history"));
     let mut stdin = child.stdin.take().unwrap();
     std::thread::sleep(std::time::Duration::from_millis(300));
     stdin
@@ -323,4 +297,23 @@ fn pasted_lines_all_run_on_a_terminal() {
     let text = String::from_utf8_lossy(&output.stdout);
     assert!(text.contains("/image/features\r\n"), "pwd ran: {text:?}");
     assert!(text.contains("3.6-IV2\r\n"), "cat ran: {text:?}");
+}
+
+/// kshell on the corpus's first segment, on a pseudo-terminal made by
+/// `script(1)`, keeping its history in `history`.
+fn kshell_on_a_terminal(corpus: &Path, history: &Path) -> std::process::Child {
+    let command = format!(
+        "{} -s {}",
+        env!("CARGO_BIN_EXE_kshell"),
+        first_segment(corpus).display()
+    );
+    Command::new("script")
+        .args(["-q", "-e", "-c", &command, "/dev/null"])
+        .env("KSHELL_HISTORY", history)
+        .env("TERM", "xterm")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap()
 }

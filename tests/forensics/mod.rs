@@ -5,19 +5,11 @@
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-/// ../shared/corpus, or `None` (with the reason printed) when it is
-/// missing outside CI. In CI (`CI=true`) a missing corpus fails the test.
-pub fn corpus() -> Option<PathBuf> {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus");
-    if path.is_dir() {
-        return Some(path);
-    }
-    if std::env::var("CI").as_deref() == Ok("true") {
-        panic!("CI=true but the corpus is missing at {}", path.display());
-    }
-    eprintln!("skipped: no corpus at {}", path.display());
-    None
-}
+// One definition of where the corpus is and what a missing one means.
+#[path = "../common/mod.rs"]
+mod common;
+#[allow(unused_imports)]
+pub use common::corpus;
 
 /// The kdump binary built for these tests.
 pub fn kdump() -> &'static str {

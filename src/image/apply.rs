@@ -6,11 +6,13 @@
 //! or ACL the image does not have, or carries a value Kafka rejects) leaves
 //! the image unchanged and returns an [`ApplyError`] saying why.
 
+use std::borrow::Cow;
 use std::fmt;
 
 use super::{
     BrokerRegistration, ConfigResource, ControllerRegistration, DelegationToken, Endpoint,
-    FeatureRange, MetadataImage, Partition, QuotaEntity, ScramCredential, StandardAcl, Topic, Uuid,
+    FeatureRange, List, MetadataImage, Partition, QuotaEntity, ScramCredential, StandardAcl, Topic,
+    Uuid,
 };
 use crate::output::base64::uuid_string;
 use crate::schema::{Kind, NodeRef, Schema};
@@ -194,10 +196,12 @@ impl<'d, 'a> Fields<'d, 'a> {
     }
 
     fn opt_string(self, name: &str) -> Option<String> {
-        self.0
-            .get(name)
-            .and_then(|n| n.string())
-            .map(|s| s.into_owned())
+        self.str(name).map(|s| s.into_owned())
+    }
+
+    /// A string borrowed from the record when it is valid UTF-8.
+    fn str(self, name: &str) -> Option<Cow<'a, str>> {
+        self.0.get(name).and_then(|n| n.string())
     }
 
     fn uuid(self, name: &str) -> Uuid {
@@ -212,9 +216,9 @@ impl<'d, 'a> Fields<'d, 'a> {
             .into()
     }
 
-    /// An int32 array; `None` when null.
-    fn ints(self, name: &str) -> Option<Vec<i32>> {
-        self.0.get(name).and_then(|n| n.int_array())
+    /// The elements of an int32 array; `None` when null.
+    fn ints(self, name: &str) -> Option<impl Iterator<Item = i32> + use<'d, 'a>> {
+        self.0.get(name).and_then(|n| n.ints())
     }
 
     fn uuids(self, name: &str) -> Option<Vec<Uuid>> {
@@ -403,6 +407,16 @@ fn topic(image: &mut MetadataImage, r: Fields<'_, '_>) -> Result<(), ApplyError>
     Ok(())
 }
 
+/// The int32 array fields of partition records, with the list each sets.
+const PARTITION_LISTS: [(&str, List); 6] = [
+    ("replicas", List::Replicas),
+    ("isr", List::Isr),
+    ("removingReplicas", List::Removing),
+    ("addingReplicas", List::Adding),
+    ("eligibleLeaderReplicas", List::Elr),
+    ("lastKnownElr", List::LastKnownElr),
+];
+
 fn partition(image: &mut MetadataImage, r: Fields<'_, '_>) -> Result<(), ApplyError> {
     let topic_id = r.uuid("topicId");
     let topic = image
@@ -410,19 +424,20 @@ fn partition(image: &mut MetadataImage, r: Fields<'_, '_>) -> Result<(), ApplyEr
         .by_id
         .get_mut(&topic_id)
         .ok_or(ApplyError::UnknownTopic { topic_id })?;
-    let partition = Partition {
-        replicas: r.ints("replicas").unwrap_or_default(),
-        directories: r.uuids("directories").unwrap_or_default(),
-        isr: r.ints("isr").unwrap_or_default(),
-        removing_replicas: r.ints("removingReplicas").unwrap_or_default(),
-        adding_replicas: r.ints("addingReplicas").unwrap_or_default(),
-        elr: r.ints("eligibleLeaderReplicas").unwrap_or_default(),
-        last_known_elr: r.ints("lastKnownElr").unwrap_or_default(),
-        leader: r.i32("leader"),
-        leader_recovery_state: r.int("leaderRecoveryState") as i8,
-        leader_epoch: r.i32("leaderEpoch"),
-        partition_epoch: r.i32("partitionEpoch"),
-    };
+    let mut partition = Partition::new(
+        r.i32("leader"),
+        r.int("leaderRecoveryState") as i8,
+        r.i32("leaderEpoch"),
+        r.i32("partitionEpoch"),
+    );
+    for (field, list) in PARTITION_LISTS {
+        if let Some(ids) = r.ints(field) {
+            partition.set_list(list, ids);
+        }
+    }
+    if let Some(directories) = r.uuids("directories") {
+        partition.set_directories(directories);
+    }
     topic.partitions.insert(r.i32("partitionId"), partition);
     Ok(())
 }
@@ -451,29 +466,20 @@ fn partition_change(image: &mut MetadataImage, r: Fields<'_, '_>) -> Result<(), 
             value: recovery,
         });
     }
-    if let Some(replicas) = r.ints("replicas") {
-        if !p.directories.is_empty() {
-            p.directories = reassign_directories(&p.replicas, &p.directories, &replicas);
+    if let Some(replicas) = r.ints("replicas")
+        && !p.directories().is_empty()
+    {
+        let replicas: Vec<i32> = replicas.collect();
+        let directories = reassign_directories(p.replicas(), p.directories(), &replicas);
+        p.set_directories(directories);
+    }
+    for (field, list) in PARTITION_LISTS {
+        if let Some(ids) = r.ints(field) {
+            p.set_list(list, ids);
         }
-        p.replicas = replicas;
     }
     if let Some(directories) = r.uuids("directories") {
-        p.directories = directories;
-    }
-    if let Some(isr) = r.ints("isr") {
-        p.isr = isr;
-    }
-    if let Some(removing) = r.ints("removingReplicas") {
-        p.removing_replicas = removing;
-    }
-    if let Some(adding) = r.ints("addingReplicas") {
-        p.adding_replicas = adding;
-    }
-    if let Some(elr) = r.ints("eligibleLeaderReplicas") {
-        p.elr = elr;
-    }
-    if let Some(last_known_elr) = r.ints("lastKnownElr") {
-        p.last_known_elr = last_known_elr;
+        p.set_directories(directories);
     }
     let leader = r.int("leader");
     if leader != NO_LEADER_CHANGE {
@@ -512,9 +518,9 @@ fn remove_topic(image: &mut MetadataImage, r: Fields<'_, '_>) -> Result<(), Appl
     if image.topics.by_name.get(&topic.name) == Some(&topic_id) {
         image.topics.by_name.remove(&topic.name);
     }
-    image.configs.remove(&ConfigResource {
+    image.configs.remove(ConfigResource {
         resource_type: TOPIC_RESOURCE,
-        name: topic.name,
+        name: &topic.name,
     });
     Ok(())
 }
@@ -523,27 +529,15 @@ fn remove_topic(image: &mut MetadataImage, r: Fields<'_, '_>) -> Result<(), Appl
 const TOPIC_RESOURCE: i8 = 2;
 
 fn config(image: &mut MetadataImage, r: Fields<'_, '_>) -> Result<(), ApplyError> {
+    let resource_name = r.str("resourceName").unwrap_or_default();
     let resource = ConfigResource {
         resource_type: r.int("resourceType") as i8,
-        name: r.string("resourceName"),
+        name: &resource_name,
     };
-    let name = r.string("name");
-    match r.opt_string("value") {
-        Some(value) => {
-            image
-                .configs
-                .entry(resource)
-                .or_default()
-                .insert(name, value);
-        }
-        None => {
-            if let Some(data) = image.configs.get_mut(&resource) {
-                data.remove(&name);
-                if data.is_empty() {
-                    image.configs.remove(&resource);
-                }
-            }
-        }
+    let key = r.str("name").unwrap_or_default();
+    match r.str("value") {
+        Some(value) => image.configs.set(resource, &key, &value),
+        None => image.configs.delete(resource, &key),
     }
     Ok(())
 }

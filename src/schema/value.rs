@@ -187,15 +187,19 @@ impl<'d, 'a> NodeRef<'d, 'a> {
     /// Integer elements of an `[]int32` field: `None` when null (or absent
     /// with a null default), empty when absent with an empty default.
     pub fn int_array(&self) -> Option<Vec<i32>> {
-        match self.node() {
-            Node::Absent if self.default() == Some(Default::Zero) => Some(Vec::new()),
-            Node::Array { .. } => Some(
-                self.elements()
-                    .map(|e| e.int().unwrap_or_default() as i32)
-                    .collect(),
-            ),
-            _ => None,
-        }
+        self.ints().map(Iterator::collect)
+    }
+
+    /// [`Self::int_array`] without collecting: for readers that copy the
+    /// elements into storage of their own.
+    pub fn ints(&self) -> Option<impl Iterator<Item = i32> + use<'d, 'a>> {
+        let present = match self.node() {
+            // An absent node has no elements: the empty default.
+            Node::Absent => self.default() == Some(Default::Zero),
+            Node::Array { .. } => true,
+            _ => false,
+        };
+        present.then(|| self.elements().map(|e| e.int().unwrap_or_default() as i32))
     }
 
     /// Uuid elements of an `[]uuid` field, as `int_array` treats absence.

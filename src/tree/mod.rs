@@ -155,7 +155,11 @@ impl<'i> Node<'i> {
                 .keys()
                 .map(|id| id.to_string())
                 .collect(),
-            Node::Configs(image) => image.configs.keys().map(config_node_name).collect(),
+            Node::Configs(image) => image
+                .configs
+                .iter()
+                .map(|(resource, _)| config_node_name(resource))
+                .collect(),
             Node::Config(data) => data.keys().cloned().collect(),
             Node::DelegationTokens(image) => image.delegation_tokens.keys().cloned().collect(),
             Node::Features(features) => {
@@ -297,7 +301,7 @@ impl<'i> Node<'i> {
 }
 
 /// `TYPE` for a resource's default, `TYPE:name` otherwise.
-pub fn config_node_name(resource: &ConfigResource) -> String {
+pub fn config_node_name(resource: ConfigResource<'_>) -> String {
     let type_name = names::config_resource_type(resource.resource_type);
     if resource.name.is_empty() {
         type_name.to_string()
@@ -315,15 +319,15 @@ fn config_by_node_name<'i>(
         .into_iter()
         .find(|c| names::config_resource_type(*c) == type_name);
     match code {
-        Some(resource_type) => image.configs.get(&ConfigResource {
+        Some(resource_type) => image.configs.get(ConfigResource {
             resource_type,
-            name: resource_name.to_string(),
+            name: resource_name,
         }),
         // Codes Kafka does not know all print as UNKNOWN.
         None => image
             .configs
             .iter()
-            .find(|(resource, _)| config_node_name(resource) == name)
+            .find(|(resource, _)| config_node_name(*resource) == name)
             .map(|(_, data)| data),
     }
 }

@@ -1,0 +1,252 @@
+//! A partition's registration, kept small: a large log holds hundreds of
+//! thousands of partition records and changes, so a partition is one
+//! compact struct whose replica lists usually live inline, and replaying a
+//! change rewrites them without allocating.
+
+use super::Uuid;
+
+/// Kafka's `PartitionRegistration`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Partition {
+    lists: ReplicaLists,
+    /// Log directory per replica (record v1 and later); empty before.
+    directories: Box<[Uuid]>,
+    pub leader: i32,
+    pub leader_epoch: i32,
+    pub partition_epoch: i32,
+    /// `LeaderRecoveryState` code.
+    pub leader_recovery_state: i8,
+}
+
+/// The replica lists of a partition, in the order they are stored.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum List {
+    Replicas,
+    Isr,
+    Removing,
+    Adding,
+    /// Eligible leader replicas (record v2 and later).
+    Elr,
+    LastKnownElr,
+}
+
+const LISTS: usize = 6;
+
+impl Partition {
+    /// A partition with empty lists and directories.
+    pub fn new(leader: i32, leader_recovery_state: i8, leader_epoch: i32, epoch: i32) -> Self {
+        Partition {
+            lists: ReplicaLists::default(),
+            directories: Box::default(),
+            leader,
+            leader_epoch,
+            partition_epoch: epoch,
+            leader_recovery_state,
+        }
+    }
+
+    pub fn list(&self, list: List) -> &[i32] {
+        self.lists.get(list)
+    }
+
+    pub fn replicas(&self) -> &[i32] {
+        self.list(List::Replicas)
+    }
+
+    pub fn isr(&self) -> &[i32] {
+        self.list(List::Isr)
+    }
+
+    pub fn removing_replicas(&self) -> &[i32] {
+        self.list(List::Removing)
+    }
+
+    pub fn adding_replicas(&self) -> &[i32] {
+        self.list(List::Adding)
+    }
+
+    pub fn elr(&self) -> &[i32] {
+        self.list(List::Elr)
+    }
+
+    pub fn last_known_elr(&self) -> &[i32] {
+        self.list(List::LastKnownElr)
+    }
+
+    pub fn directories(&self) -> &[Uuid] {
+        &self.directories
+    }
+
+    /// Replaces one list.
+    pub fn set_list(&mut self, list: List, ids: impl IntoIterator<Item = i32>) {
+        self.lists.set(list, ids);
+    }
+
+    pub fn set_directories(&mut self, directories: impl IntoIterator<Item = Uuid>) {
+        self.directories = directories.into_iter().collect();
+    }
+}
+
+/// How many ids fit inline: three replicas and three in sync, with room
+/// for a reassignment's extra replica or two.
+const INLINE: usize = 8;
+
+/// Six lists of broker ids in one buffer, inline up to [`INLINE`] ids.
+/// The form is canonical (inline exactly when the ids fit, unused inline
+/// slots zero), so the derived equality compares contents.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+struct ReplicaLists {
+    /// Where each list ends in the buffer. The ids of one list come from
+    /// one record (at most 2 GiB, so under 2^29 ids), so six fit a u32.
+    ends: [u32; LISTS],
+    ids: Ids,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Ids {
+    Inline([i32; INLINE]),
+    Heap(Box<[i32]>),
+}
+
+impl Default for Ids {
+    fn default() -> Ids {
+        Ids::Inline([0; INLINE])
+    }
+}
+
+impl Ids {
+    fn as_slice(&self) -> &[i32] {
+        match self {
+            Ids::Inline(ids) => ids,
+            Ids::Heap(ids) => ids,
+        }
+    }
+}
+
+impl ReplicaLists {
+    fn range(&self, list: List) -> std::ops::Range<usize> {
+        let i = list as usize;
+        let start = if i == 0 { 0 } else { self.ends[i - 1] as usize };
+        start..self.ends[i] as usize
+    }
+
+    fn get(&self, list: List) -> &[i32] {
+        &self.ids.as_slice()[self.range(list)]
+    }
+
+    /// Rebuilds the buffer with `list` replaced; no allocation while the
+    /// lists fit inline.
+    fn set(&mut self, list: List, ids: impl IntoIterator<Item = i32>) {
+        let old = &self.ids.as_slice()[..self.ends[LISTS - 1] as usize];
+        let range = self.range(list);
+        let mut buffer = Buffer::default();
+        for &id in &old[..range.start] {
+            buffer.push(id);
+        }
+        for id in ids {
+            buffer.push(id);
+        }
+        let new_end = buffer.len();
+        for &id in &old[range.end..] {
+            buffer.push(id);
+        }
+        // Lists after this one move by the change in its length.
+        let old_end = range.end as u32;
+        let new_end = new_end as u32;
+        for end in &mut self.ends[list as usize..] {
+            *end = *end - old_end + new_end;
+        }
+        self.ids = buffer.finish();
+    }
+}
+
+/// Ids being collected: inline until they outgrow it.
+struct Buffer {
+    inline: [i32; INLINE],
+    len: usize,
+    /// Every id once they do not fit inline.
+    heap: Vec<i32>,
+}
+
+impl Default for Buffer {
+    fn default() -> Buffer {
+        Buffer {
+            inline: [0; INLINE],
+            len: 0,
+            heap: Vec::new(),
+        }
+    }
+}
+
+impl Buffer {
+    fn push(&mut self, id: i32) {
+        if self.len < INLINE {
+            self.inline[self.len] = id;
+        } else {
+            if self.len == INLINE {
+                self.heap.extend_from_slice(&self.inline);
+            }
+            self.heap.push(id);
+        }
+        self.len += 1;
+    }
+
+    fn len(&self) -> usize {
+        self.len
+    }
+
+    fn finish(self) -> Ids {
+        if self.len <= INLINE {
+            Ids::Inline(self.inline)
+        } else {
+            Ids::Heap(self.heap.into_boxed_slice())
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lists_are_replaced_one_at_a_time() {
+        let mut p = Partition::new(1, 0, 0, 0);
+        p.set_list(List::Replicas, [1, 2, 3]);
+        p.set_list(List::Isr, [1, 2, 3]);
+        p.set_list(List::Adding, [4]);
+        p.set_list(List::Isr, [2]);
+        assert_eq!(p.replicas(), [1, 2, 3]);
+        assert_eq!(p.isr(), [2]);
+        assert_eq!(p.removing_replicas(), [] as [i32; 0]);
+        assert_eq!(p.adding_replicas(), [4]);
+        assert_eq!(p.elr(), [] as [i32; 0]);
+    }
+
+    #[test]
+    fn long_lists_spill_to_the_heap_and_back() {
+        let mut p = Partition::new(1, 0, 0, 0);
+        p.set_list(List::Isr, [7]);
+        p.set_list(List::Replicas, 0..20);
+        p.set_list(List::LastKnownElr, [5, 6]);
+        assert_eq!(p.replicas(), (0..20).collect::<Vec<_>>());
+        assert_eq!(p.isr(), [7]);
+        assert_eq!(p.last_known_elr(), [5, 6]);
+        p.set_list(List::Replicas, [1, 2]);
+        assert_eq!(p.replicas(), [1, 2]);
+        assert_eq!(p.isr(), [7]);
+        assert_eq!(p.last_known_elr(), [5, 6]);
+        assert!(matches!(p.lists.ids, Ids::Inline(_)));
+    }
+
+    #[test]
+    fn short_lists_stay_inline() {
+        let mut p = Partition::new(1, 0, 0, 0);
+        for _ in 0..3 {
+            p.set_list(List::Replicas, [1, 2, 3]);
+            p.set_list(List::Isr, [1, 2, 3]);
+            p.set_list(List::Isr, [1, 2]);
+        }
+        assert!(matches!(p.lists.ids, Ids::Inline(_)));
+        assert_eq!(p.lists.ends, [3, 5, 5, 5, 5, 5]);
+    }
+}

@@ -15,6 +15,7 @@ use super::{
     Uuid,
 };
 use crate::output::base64::uuid_string;
+use crate::schema::table;
 use crate::schema::{Kind, NodeRef, Schema};
 
 /// The `metadata.version` feature's name.
@@ -179,58 +180,133 @@ pub fn apply(
 struct Fields<'d, 'a>(NodeRef<'d, 'a>);
 
 impl<'d, 'a> Fields<'d, 'a> {
-    fn int(self, name: &str) -> i64 {
-        self.0.get(name).and_then(|n| n.int()).unwrap_or(0)
+    #[inline]
+    fn field(self, name: impl Key) -> Option<NodeRef<'d, 'a>> {
+        name.find(self.0)
     }
 
-    fn i32(self, name: &str) -> i32 {
+    #[inline]
+    fn int(self, name: impl Key) -> i64 {
+        self.field(name).and_then(|n| n.int()).unwrap_or(0)
+    }
+
+    #[inline]
+    fn i32(self, name: impl Key) -> i32 {
         self.int(name) as i32
     }
 
-    fn boolean(self, name: &str) -> bool {
-        self.0.get(name).and_then(|n| n.boolean()).unwrap_or(false)
+    fn boolean(self, name: impl Key) -> bool {
+        self.field(name).and_then(|n| n.boolean()).unwrap_or(false)
     }
 
-    fn string(self, name: &str) -> String {
+    fn string(self, name: impl Key) -> String {
         self.opt_string(name).unwrap_or_default()
     }
 
-    fn opt_string(self, name: &str) -> Option<String> {
+    fn opt_string(self, name: impl Key) -> Option<String> {
         self.str(name).map(|s| s.into_owned())
     }
 
     /// A string borrowed from the record when it is valid UTF-8.
-    fn str(self, name: &str) -> Option<Cow<'a, str>> {
-        self.0.get(name).and_then(|n| n.string())
+    #[inline]
+    fn str(self, name: impl Key) -> Option<Cow<'a, str>> {
+        self.field(name).and_then(|n| n.string())
     }
 
-    fn uuid(self, name: &str) -> Uuid {
-        self.0.get(name).and_then(|n| n.uuid()).unwrap_or_default()
+    #[inline]
+    fn uuid(self, name: impl Key) -> Uuid {
+        self.field(name).and_then(|n| n.uuid()).unwrap_or_default()
     }
 
-    fn bytes(self, name: &str) -> Box<[u8]> {
-        self.0
-            .get(name)
+    fn bytes(self, name: impl Key) -> Box<[u8]> {
+        self.field(name)
             .and_then(|n| n.bytes())
             .unwrap_or_default()
             .into()
     }
 
     /// The elements of an int32 array; `None` when null.
-    fn ints(self, name: &str) -> Option<impl Iterator<Item = i32> + use<'d, 'a>> {
-        self.0.get(name).and_then(|n| n.ints())
+    #[inline]
+    fn ints<K: Key>(self, name: K) -> Option<impl Iterator<Item = i32> + use<'d, 'a, K>> {
+        self.field(name).and_then(|n| n.ints())
     }
 
-    fn uuids(self, name: &str) -> Option<Vec<Uuid>> {
-        self.0.get(name).and_then(|n| n.uuid_array())
+    fn uuids(self, name: impl Key) -> Option<Vec<Uuid>> {
+        self.field(name).and_then(|n| n.uuid_array())
     }
 
-    fn elements(self, name: &str) -> impl Iterator<Item = Fields<'d, 'a>> {
-        self.0
-            .get(name)
+    fn elements(self, name: impl Key) -> impl Iterator<Item = Fields<'d, 'a>> {
+        self.field(name)
             .into_iter()
             .flat_map(|n| n.elements())
             .map(Fields)
+    }
+}
+
+/// How a field is named: by its name, or located in advance ([`At`]).
+trait Key: Copy {
+    fn find<'d, 'a>(self, record: NodeRef<'d, 'a>) -> Option<NodeRef<'d, 'a>>;
+}
+
+impl Key for &str {
+    fn find<'d, 'a>(self, record: NodeRef<'d, 'a>) -> Option<NodeRef<'d, 'a>> {
+        record.get(self)
+    }
+}
+
+/// A field of one schema, located at compile time: the records a large log
+/// is made of are read field by field, and searching each field by name
+/// cost more than decoding the record.
+#[derive(Clone, Copy)]
+struct At {
+    schema: &'static Schema,
+    index: usize,
+}
+
+impl At {
+    /// The field `name` of `schema`; a missing name fails the build.
+    const fn new(schema: &'static Schema, name: &str) -> At {
+        let fields = schema.fields;
+        let mut index = 0;
+        while index < fields.len() {
+            if str_eq(fields[index].name, name) {
+                return At { schema, index };
+            }
+            index += 1;
+        }
+        panic!("no such field in this schema");
+    }
+}
+
+const fn str_eq(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        if a[i] != b[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
+impl Key for At {
+    // Inlined into each read: a call costs more than the read itself.
+    #[inline(always)]
+    fn find<'d, 'a>(self, record: NodeRef<'d, 'a>) -> Option<NodeRef<'d, 'a>> {
+        // The field list is read from the schema static at run time: a
+        // copy made at compile time need not have the same address.
+        let fields = self.schema.fields;
+        // A record of another schema would have other fields: search by name.
+        match record.fields {
+            Some(record_fields) if std::ptr::eq(record_fields, fields) => {
+                record.field_at(self.index)
+            }
+            _ => record.get(fields[self.index].name),
+        }
     }
 }
 
@@ -407,46 +483,75 @@ fn topic(image: &mut MetadataImage, r: Fields<'_, '_>) -> Result<(), ApplyError>
     Ok(())
 }
 
-/// The int32 array fields of partition records, with the list each sets.
-const PARTITION_LISTS: [(&str, List); 6] = [
-    ("replicas", List::Replicas),
-    ("isr", List::Isr),
-    ("removingReplicas", List::Removing),
-    ("addingReplicas", List::Adding),
-    ("eligibleLeaderReplicas", List::Elr),
-    ("lastKnownElr", List::LastKnownElr),
-];
+/// The fields of a `PartitionRecord` or `PartitionChangeRecord`.
+struct PartitionFields {
+    partition_id: At,
+    topic_id: At,
+    leader: At,
+    leader_recovery_state: At,
+    directories: At,
+    /// The int32 array fields, with the list each sets.
+    lists: [(At, List); 6],
+}
+
+impl PartitionFields {
+    const fn of(schema: &'static Schema) -> PartitionFields {
+        PartitionFields {
+            partition_id: At::new(schema, "partitionId"),
+            topic_id: At::new(schema, "topicId"),
+            leader: At::new(schema, "leader"),
+            leader_recovery_state: At::new(schema, "leaderRecoveryState"),
+            directories: At::new(schema, "directories"),
+            lists: [
+                (At::new(schema, "replicas"), List::Replicas),
+                (At::new(schema, "isr"), List::Isr),
+                (At::new(schema, "removingReplicas"), List::Removing),
+                (At::new(schema, "addingReplicas"), List::Adding),
+                (At::new(schema, "eligibleLeaderReplicas"), List::Elr),
+                (At::new(schema, "lastKnownElr"), List::LastKnownElr),
+            ],
+        }
+    }
+}
+
+const PARTITION: PartitionFields = PartitionFields::of(&table::PARTITION);
+const PARTITION_CHANGE: PartitionFields = PartitionFields::of(&table::PARTITION_CHANGE);
+/// Fields only a `PartitionRecord` has.
+const LEADER_EPOCH: At = At::new(&table::PARTITION, "leaderEpoch");
+const PARTITION_EPOCH: At = At::new(&table::PARTITION, "partitionEpoch");
 
 fn partition(image: &mut MetadataImage, r: Fields<'_, '_>) -> Result<(), ApplyError> {
-    let topic_id = r.uuid("topicId");
+    let f = &PARTITION;
+    let topic_id = r.uuid(f.topic_id);
     let topic = image
         .topics
         .by_id
         .get_mut(&topic_id)
         .ok_or(ApplyError::UnknownTopic { topic_id })?;
     let mut partition = Partition::new(
-        r.i32("leader"),
-        r.int("leaderRecoveryState") as i8,
-        r.i32("leaderEpoch"),
-        r.i32("partitionEpoch"),
+        r.i32(f.leader),
+        r.int(f.leader_recovery_state) as i8,
+        r.i32(LEADER_EPOCH),
+        r.i32(PARTITION_EPOCH),
     );
-    for (field, list) in PARTITION_LISTS {
+    for (field, list) in f.lists {
         if let Some(ids) = r.ints(field) {
             partition.set_list(list, ids);
         }
     }
-    if let Some(directories) = r.uuids("directories") {
+    if let Some(directories) = r.uuids(f.directories) {
         partition.set_directories(directories);
     }
-    topic.partitions.insert(r.i32("partitionId"), partition);
+    topic.partitions.insert(r.i32(f.partition_id), partition);
     Ok(())
 }
 
 /// Kafka's `PartitionRegistration.merge`: null fields keep their value, a
 /// new leader bumps the leader epoch, every change bumps the partition epoch.
 fn partition_change(image: &mut MetadataImage, r: Fields<'_, '_>) -> Result<(), ApplyError> {
-    let topic_id = r.uuid("topicId");
-    let partition_id = r.i32("partitionId");
+    let f = &PARTITION_CHANGE;
+    let topic_id = r.uuid(f.topic_id);
+    let partition_id = r.i32(f.partition_id);
     let topic = image
         .topics
         .by_id
@@ -459,29 +564,30 @@ fn partition_change(image: &mut MetadataImage, r: Fields<'_, '_>) -> Result<(), 
             topic_id,
             partition: partition_id,
         })?;
-    let recovery = r.int("leaderRecoveryState");
+    let recovery = r.int(f.leader_recovery_state);
     if !(-1..=1).contains(&recovery) {
         return Err(ApplyError::BadValue {
             field: "leaderRecoveryState",
             value: recovery,
         });
     }
-    if let Some(replicas) = r.ints("replicas")
+    let (replicas_field, _) = f.lists[0];
+    if let Some(replicas) = r.ints(replicas_field)
         && !p.directories().is_empty()
     {
         let replicas: Vec<i32> = replicas.collect();
         let directories = reassign_directories(p.replicas(), p.directories(), &replicas);
         p.set_directories(directories);
     }
-    for (field, list) in PARTITION_LISTS {
+    for (field, list) in f.lists {
         if let Some(ids) = r.ints(field) {
             p.set_list(list, ids);
         }
     }
-    if let Some(directories) = r.uuids("directories") {
+    if let Some(directories) = r.uuids(f.directories) {
         p.set_directories(directories);
     }
-    let leader = r.int("leader");
+    let leader = r.int(f.leader);
     if leader != NO_LEADER_CHANGE {
         p.leader = leader as i32;
         p.leader_epoch = p.leader_epoch.wrapping_add(1);
@@ -528,14 +634,20 @@ fn remove_topic(image: &mut MetadataImage, r: Fields<'_, '_>) -> Result<(), Appl
 /// `ConfigResource.Type.TOPIC`.
 const TOPIC_RESOURCE: i8 = 2;
 
+/// `ConfigRecord` fields.
+const CONFIG_RESOURCE_TYPE: At = At::new(&table::CONFIG, "resourceType");
+const CONFIG_RESOURCE_NAME: At = At::new(&table::CONFIG, "resourceName");
+const CONFIG_NAME: At = At::new(&table::CONFIG, "name");
+const CONFIG_VALUE: At = At::new(&table::CONFIG, "value");
+
 fn config(image: &mut MetadataImage, r: Fields<'_, '_>) -> Result<(), ApplyError> {
-    let resource_name = r.str("resourceName").unwrap_or_default();
+    let resource_name = r.str(CONFIG_RESOURCE_NAME).unwrap_or_default();
     let resource = ConfigResource {
-        resource_type: r.int("resourceType") as i8,
+        resource_type: r.int(CONFIG_RESOURCE_TYPE) as i8,
         name: &resource_name,
     };
-    let key = r.str("name").unwrap_or_default();
-    match r.str("value") {
+    let key = r.str(CONFIG_NAME).unwrap_or_default();
+    match r.str(CONFIG_VALUE) {
         Some(value) => image.configs.set(resource, &key, &value),
         None => image.configs.delete(resource, &key),
     }

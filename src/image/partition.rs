@@ -134,29 +134,38 @@ impl ReplicaLists {
         &self.ids.as_slice()[self.range(list)]
     }
 
-    /// Rebuilds the buffer with `list` replaced; no allocation while the
-    /// lists fit inline.
+    /// Replaces `list`: in place while the lists fit inline (so without
+    /// allocating), else by rebuilding the buffer.
     fn set(&mut self, list: List, ids: impl IntoIterator<Item = i32>) {
-        let old = &self.ids.as_slice()[..self.ends[LISTS - 1] as usize];
-        let range = self.range(list);
-        let mut buffer = Buffer::default();
-        for &id in &old[..range.start] {
-            buffer.push(id);
-        }
+        let mut new = Buffer::default();
         for id in ids {
-            buffer.push(id);
+            new.push(id);
         }
-        let new_end = buffer.len();
-        for &id in &old[range.end..] {
-            buffer.push(id);
+        let new = new.as_slice();
+        let range = self.range(list);
+        let total = self.ends[LISTS - 1] as usize;
+        let new_total = total - range.len() + new.len();
+        let new_end = range.start + new.len();
+        match &mut self.ids {
+            Ids::Inline(ids) if new_total <= INLINE => {
+                ids.copy_within(range.end..total, new_end);
+                ids[range.start..new_end].copy_from_slice(new);
+                // Unused slots stay zero: the form is canonical.
+                ids[new_total..].fill(0);
+            }
+            _ => {
+                let old = self.ids.as_slice();
+                let mut all = Buffer::default();
+                all.extend(&old[..range.start]);
+                all.extend(new);
+                all.extend(&old[range.end..total]);
+                self.ids = all.finish();
+            }
         }
         // Lists after this one move by the change in its length.
-        let old_end = range.end as u32;
-        let new_end = new_end as u32;
         for end in &mut self.ends[list as usize..] {
-            *end = *end - old_end + new_end;
+            *end = *end - range.end as u32 + new_end as u32;
         }
-        self.ids = buffer.finish();
     }
 }
 
@@ -191,8 +200,18 @@ impl Buffer {
         self.len += 1;
     }
 
-    fn len(&self) -> usize {
-        self.len
+    fn extend(&mut self, ids: &[i32]) {
+        for &id in ids {
+            self.push(id);
+        }
+    }
+
+    fn as_slice(&self) -> &[i32] {
+        if self.len <= INLINE {
+            &self.inline[..self.len]
+        } else {
+            &self.heap
+        }
     }
 
     fn finish(self) -> Ids {
@@ -236,6 +255,38 @@ mod tests {
         assert_eq!(p.isr(), [7]);
         assert_eq!(p.last_known_elr(), [5, 6]);
         assert!(matches!(p.lists.ids, Ids::Inline(_)));
+    }
+
+    #[test]
+    fn lists_match_separate_vecs_through_random_changes() {
+        let mut p = Partition::new(1, 0, 0, 0);
+        let mut model: [Vec<i32>; LISTS] = Default::default();
+        let lists = [
+            List::Replicas,
+            List::Isr,
+            List::Removing,
+            List::Adding,
+            List::Elr,
+            List::LastKnownElr,
+        ];
+        let mut seed = 7u64;
+        for _ in 0..2000 {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            let list = lists[(seed >> 33) as usize % LISTS];
+            let len = (seed >> 40) as usize % 6;
+            let ids: Vec<i32> = (0..len as i32)
+                .map(|i| i * 10 + (seed >> 50) as i32)
+                .collect();
+            p.set_list(list, ids.iter().copied());
+            model[list as usize] = ids;
+            for list in lists {
+                assert_eq!(p.list(list), model[list as usize], "{list:?}");
+            }
+            let fits = model.iter().map(Vec::len).sum::<usize>() <= INLINE;
+            assert_eq!(matches!(p.lists.ids, Ids::Inline(_)), fits);
+        }
     }
 
     #[test]

@@ -559,7 +559,7 @@ fn partition_change(image: &mut MetadataImage, r: Fields<'_, '_>) -> Result<(), 
         .ok_or(ApplyError::UnknownTopic { topic_id })?;
     let p = topic
         .partitions
-        .get_mut(&partition_id)
+        .get_mut(partition_id)
         .ok_or(ApplyError::UnknownPartition {
             topic_id,
             partition: partition_id,

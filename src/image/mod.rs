@@ -14,7 +14,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::hash::{BuildHasherDefault, Hasher};
 
 pub use apply::ApplyError;
-pub use partition::{List, Partition};
+pub use partition::{List, Partition, Partitions};
 
 /// A Kafka Uuid, as stored on the wire.
 pub type Uuid = [u8; 16];
@@ -183,7 +183,7 @@ impl Topics {
 pub struct Topic {
     pub id: Uuid,
     pub name: String,
-    pub partitions: BTreeMap<i32, Partition>,
+    pub partitions: Partitions,
 }
 
 /// Config key → value, per config resource (Kafka's

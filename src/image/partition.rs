@@ -3,6 +3,8 @@
 //! compact struct whose replica lists usually live inline, and replaying a
 //! change rewrites them without allocating.
 
+use std::collections::BTreeMap;
+
 use super::Uuid;
 
 /// Kafka's `PartitionRegistration`.
@@ -16,6 +18,88 @@ pub struct Partition {
     pub partition_epoch: i32,
     /// `LeaderRecoveryState` code.
     pub leader_recovery_state: i8,
+}
+
+/// A topic's partitions by id, in id order.
+///
+/// Kafka numbers a topic's partitions 0, 1, 2, … and only ever adds the
+/// next one, so they are a vector indexed by id: finding one is a single
+/// memory access where a tree took several, and replaying a large log is
+/// mostly finding partitions. Ids that do not follow that pattern (a
+/// hand-made or damaged log) switch the topic to a sorted map.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Partitions {
+    /// Partition `i` at index `i`.
+    Dense(Vec<Partition>),
+    Sparse(BTreeMap<i32, Partition>),
+}
+
+impl Default for Partitions {
+    fn default() -> Partitions {
+        Partitions::Dense(Vec::new())
+    }
+}
+
+impl Partitions {
+    pub fn get(&self, id: i32) -> Option<&Partition> {
+        match self {
+            Partitions::Dense(partitions) => partitions.get(usize::try_from(id).ok()?),
+            Partitions::Sparse(partitions) => partitions.get(&id),
+        }
+    }
+
+    pub fn get_mut(&mut self, id: i32) -> Option<&mut Partition> {
+        match self {
+            Partitions::Dense(partitions) => partitions.get_mut(usize::try_from(id).ok()?),
+            Partitions::Sparse(partitions) => partitions.get_mut(&id),
+        }
+    }
+
+    /// Adds or replaces partition `id`.
+    pub fn insert(&mut self, id: i32, partition: Partition) {
+        if let Partitions::Dense(partitions) = self {
+            match usize::try_from(id) {
+                Ok(i) if i < partitions.len() => {
+                    partitions[i] = partition;
+                    return;
+                }
+                Ok(i) if i == partitions.len() => {
+                    partitions.push(partition);
+                    return;
+                }
+                _ => {
+                    let sparse = std::mem::take(partitions)
+                        .into_iter()
+                        .enumerate()
+                        .map(|(i, p)| (i as i32, p))
+                        .collect();
+                    *self = Partitions::Sparse(sparse);
+                }
+            }
+        }
+        if let Partitions::Sparse(partitions) = self {
+            partitions.insert(id, partition);
+        }
+    }
+
+    /// The partition ids, in order.
+    pub fn ids(&self) -> Box<dyn Iterator<Item = i32> + '_> {
+        match self {
+            Partitions::Dense(partitions) => Box::new((0..partitions.len()).map(|i| i as i32)),
+            Partitions::Sparse(partitions) => Box::new(partitions.keys().copied()),
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        match self {
+            Partitions::Dense(partitions) => partitions.len(),
+            Partitions::Sparse(partitions) => partitions.len(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
 }
 
 /// The replica lists of a partition, in the order they are stored.
@@ -287,6 +371,30 @@ mod tests {
             let fits = model.iter().map(Vec::len).sum::<usize>() <= INLINE;
             assert_eq!(matches!(p.lists.ids, Ids::Inline(_)), fits);
         }
+    }
+
+    #[test]
+    fn partitions_numbered_in_order_stay_dense() {
+        let mut partitions = Partitions::default();
+        for id in [0, 1, 2, 1, 3] {
+            partitions.insert(id, Partition::new(id, 0, 0, 0));
+        }
+        assert!(matches!(partitions, Partitions::Dense(_)));
+        assert_eq!(partitions.ids().collect::<Vec<_>>(), [0, 1, 2, 3]);
+        assert_eq!(partitions.get(1).map(|p| p.leader), Some(1));
+        assert!(partitions.get(-1).is_none() && partitions.get(4).is_none());
+    }
+
+    #[test]
+    fn partitions_out_of_order_go_sparse() {
+        let mut partitions = Partitions::default();
+        for id in [0, 1, 7, -3, 2] {
+            partitions.insert(id, Partition::new(id, 0, 0, 0));
+        }
+        assert!(matches!(partitions, Partitions::Sparse(_)));
+        assert_eq!(partitions.ids().collect::<Vec<_>>(), [-3, 0, 1, 2, 7]);
+        assert_eq!(partitions.get_mut(7).map(|p| p.leader), Some(7));
+        assert_eq!(partitions.len(), 5);
     }
 
     #[test]

@@ -180,7 +180,7 @@ impl<'i> Node<'i> {
             Node::TopicsByName(topics) => topics.by_name.keys().cloned().collect(),
             Node::Topic(topic) => {
                 let mut names = owned(&["name", "id"]);
-                names.extend(topic.partitions.keys().map(|p| p.to_string()));
+                names.extend(topic.partitions.ids().map(|id| id.to_string()));
                 names
             }
             Node::Leaf(_) => Vec::new(),
@@ -281,7 +281,7 @@ impl<'i> Node<'i> {
                     let id = parse_java_int(name)?;
                     topic
                         .partitions
-                        .get(&id)
+                        .get(id)
                         .map(|p| Node::Leaf(Leaf::Partition(p)))
                 }
             },

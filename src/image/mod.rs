@@ -196,8 +196,8 @@ pub struct Topic {
 #[derive(Clone, Debug, Default)]
 pub struct Configs(BTreeMap<i8, FastMap<String, ConfigData>>);
 
-/// A resource's config: key → value, sorted by key.
-pub type ConfigData = BTreeMap<String, String>;
+/// A resource's config: key → value, hashed (the shell sorts what it lists).
+pub type ConfigData = FastMap<String, String>;
 
 /// A config resource: `ConfigResource.Type` code and name (empty for the
 /// cluster-wide default).
@@ -239,7 +239,8 @@ impl Configs {
                 }
             }
         } else {
-            let data = ConfigData::from([(key.to_owned(), value.to_owned())]);
+            let mut data = ConfigData::default();
+            data.insert(key.to_owned(), value.to_owned());
             by_name.insert(resource.name.to_owned(), data);
         }
     }

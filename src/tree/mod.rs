@@ -12,8 +12,9 @@ use std::collections::BTreeMap;
 
 use crate::image::names::{self, SCRAM_MECHANISMS};
 use crate::image::{
-    BrokerRegistration, Cluster, ConfigResource, ControllerRegistration, DelegationToken, Features,
-    MetadataImage, Partition, ScramCredential, StandardAcl, Topic, Topics, Uuid,
+    BrokerRegistration, Cluster, ConfigData, ConfigResource, ControllerRegistration,
+    DelegationToken, Features, MetadataImage, Partition, ScramCredential, StandardAcl, Topic,
+    Topics, Uuid,
 };
 use crate::output::base64::uuid_string;
 use crate::output::json::java_double;
@@ -44,7 +45,7 @@ pub enum Node<'i> {
     Cluster(&'i Cluster),
     Controllers(&'i Cluster),
     Configs(&'i MetadataImage),
-    Config(&'i BTreeMap<String, String>),
+    Config(&'i ConfigData),
     DelegationTokens(&'i MetadataImage),
     Features(&'i Features),
     ProducerIds(&'i MetadataImage),
@@ -310,10 +311,7 @@ pub fn config_node_name(resource: ConfigResource<'_>) -> String {
     }
 }
 
-fn config_by_node_name<'i>(
-    image: &'i MetadataImage,
-    name: &str,
-) -> Option<&'i BTreeMap<String, String>> {
+fn config_by_node_name<'i>(image: &'i MetadataImage, name: &str) -> Option<&'i ConfigData> {
     let (type_name, resource_name) = name.split_once(':').unwrap_or((name, ""));
     let code = [2i8, 4, 8, 16, 32]
         .into_iter()

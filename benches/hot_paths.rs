@@ -3,11 +3,11 @@
 //!
 //! - `scan+crc`: framing every batch and checking its CRC-32C;
 //! - `decode`: the above plus every record parsed and its value decoded;
-//! - `jsonl` / `kafka`: the above plus formatting, to a sink.
+//! - `jsonl` / `kafka`: the above plus formatting, to a sink;
+//! - `kshell/load`: `decode` plus every record applied to a metadata image,
+//!   as kshell loads a log (the difference to `decode` is the image's cost).
 //!
 //! `cargo bench --bench hot_paths`; the throughput is input bytes per second.
-//! Replaying records into kshell's image belongs here too once the image
-//! exists in this tree.
 
 #[path = "../examples/gen-big/generator.rs"]
 #[allow(dead_code)]
@@ -23,6 +23,7 @@ use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use generator::{BatchWriter, Cluster, Shape};
 use kraftlog::batch::{self, Mode};
 use kraftlog::bytes::source::Source;
+use kraftlog::image::load::Loader;
 use kraftlog::output::jsonl::JsonLines;
 use kraftlog::output::kafka::{KafkaOptions, KafkaText};
 use kraftlog::stream::{self, Decoder, Item, Payload, ReadOptions};
@@ -112,6 +113,18 @@ fn hot_paths(c: &mut Criterion) {
                 ControlFlow::Continue(())
             });
             kafka.flush(&mut out).unwrap();
+        })
+    });
+    group.finish();
+
+    let mut group = c.benchmark_group("kshell");
+    group.throughput(Throughput::Bytes(bytes));
+    group.bench_function("load", |b| {
+        b.iter(|| {
+            let mut loader = Loader::new();
+            let mut notes = |note| panic!("unexpected note: {note}");
+            loader.load_file(&path, &mut notes).unwrap();
+            black_box(loader.finish(&mut notes))
         })
     });
     group.finish();

@@ -10,6 +10,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Parser;
+use kraftlog::image::MetadataImage;
 use kraftlog::image::load::Loader;
 use kraftlog::shell::repl::{self, Lines, Terminal};
 use kraftlog::shell::{Context, Flow, Shell, parse_words};
@@ -59,8 +60,10 @@ fn run(args: Args) -> io::Result<ExitCode> {
             return Ok(ExitCode::from(2));
         }
     }
-    let image = loader.finish(&mut report);
-    let mut shell = Shell::new(Node::root(&image));
+    // Leaked: the image lives until the process exits, and freeing a large
+    // log's maps one by one on the way out would only cost time.
+    let image: &'static MetadataImage = Box::leak(Box::new(loader.finish(&mut report)));
+    let mut shell = Shell::new(Node::root(image));
     let stdout = io::stdout();
     let mut out = io::BufWriter::new(stdout.lock());
 

@@ -6,13 +6,16 @@
 //! or ACL the image does not have, or carries a value Kafka rejects) leaves
 //! the image unchanged and returns an [`ApplyError`] saying why.
 
+use std::borrow::Cow;
 use std::fmt;
 
 use super::{
     BrokerRegistration, ConfigResource, ControllerRegistration, DelegationToken, Endpoint,
-    FeatureRange, MetadataImage, Partition, QuotaEntity, ScramCredential, StandardAcl, Topic, Uuid,
+    FeatureRange, List, MetadataImage, Partition, QuotaEntity, ScramCredential, StandardAcl, Topic,
+    Uuid,
 };
 use crate::output::base64::uuid_string;
+use crate::schema::table;
 use crate::schema::{Kind, NodeRef, Schema};
 
 /// The `metadata.version` feature's name.
@@ -177,56 +180,133 @@ pub fn apply(
 struct Fields<'d, 'a>(NodeRef<'d, 'a>);
 
 impl<'d, 'a> Fields<'d, 'a> {
-    fn int(self, name: &str) -> i64 {
-        self.0.get(name).and_then(|n| n.int()).unwrap_or(0)
+    #[inline]
+    fn field(self, name: impl Key) -> Option<NodeRef<'d, 'a>> {
+        name.find(self.0)
     }
 
-    fn i32(self, name: &str) -> i32 {
+    #[inline]
+    fn int(self, name: impl Key) -> i64 {
+        self.field(name).and_then(|n| n.int()).unwrap_or(0)
+    }
+
+    #[inline]
+    fn i32(self, name: impl Key) -> i32 {
         self.int(name) as i32
     }
 
-    fn boolean(self, name: &str) -> bool {
-        self.0.get(name).and_then(|n| n.boolean()).unwrap_or(false)
+    fn boolean(self, name: impl Key) -> bool {
+        self.field(name).and_then(|n| n.boolean()).unwrap_or(false)
     }
 
-    fn string(self, name: &str) -> String {
+    fn string(self, name: impl Key) -> String {
         self.opt_string(name).unwrap_or_default()
     }
 
-    fn opt_string(self, name: &str) -> Option<String> {
-        self.0
-            .get(name)
-            .and_then(|n| n.string())
-            .map(|s| s.into_owned())
+    fn opt_string(self, name: impl Key) -> Option<String> {
+        self.str(name).map(|s| s.into_owned())
     }
 
-    fn uuid(self, name: &str) -> Uuid {
-        self.0.get(name).and_then(|n| n.uuid()).unwrap_or_default()
+    /// A string borrowed from the record when it is valid UTF-8.
+    #[inline]
+    fn str(self, name: impl Key) -> Option<Cow<'a, str>> {
+        self.field(name).and_then(|n| n.string())
     }
 
-    fn bytes(self, name: &str) -> Box<[u8]> {
-        self.0
-            .get(name)
+    #[inline]
+    fn uuid(self, name: impl Key) -> Uuid {
+        self.field(name).and_then(|n| n.uuid()).unwrap_or_default()
+    }
+
+    fn bytes(self, name: impl Key) -> Box<[u8]> {
+        self.field(name)
             .and_then(|n| n.bytes())
             .unwrap_or_default()
             .into()
     }
 
-    /// An int32 array; `None` when null.
-    fn ints(self, name: &str) -> Option<Vec<i32>> {
-        self.0.get(name).and_then(|n| n.int_array())
+    /// The elements of an int32 array; `None` when null.
+    #[inline]
+    fn ints<K: Key>(self, name: K) -> Option<impl Iterator<Item = i32> + use<'d, 'a, K>> {
+        self.field(name).and_then(|n| n.ints())
     }
 
-    fn uuids(self, name: &str) -> Option<Vec<Uuid>> {
-        self.0.get(name).and_then(|n| n.uuid_array())
+    fn uuids(self, name: impl Key) -> Option<Vec<Uuid>> {
+        self.field(name).and_then(|n| n.uuid_array())
     }
 
-    fn elements(self, name: &str) -> impl Iterator<Item = Fields<'d, 'a>> {
-        self.0
-            .get(name)
+    fn elements(self, name: impl Key) -> impl Iterator<Item = Fields<'d, 'a>> {
+        self.field(name)
             .into_iter()
             .flat_map(|n| n.elements())
             .map(Fields)
+    }
+}
+
+/// How a field is named: by its name, or located in advance ([`At`]).
+trait Key: Copy {
+    fn find<'d, 'a>(self, record: NodeRef<'d, 'a>) -> Option<NodeRef<'d, 'a>>;
+}
+
+impl Key for &str {
+    fn find<'d, 'a>(self, record: NodeRef<'d, 'a>) -> Option<NodeRef<'d, 'a>> {
+        record.get(self)
+    }
+}
+
+/// A field of one schema, located at compile time: the records a large log
+/// is made of are read field by field, and searching each field by name
+/// cost more than decoding the record.
+#[derive(Clone, Copy)]
+struct At {
+    schema: &'static Schema,
+    index: usize,
+}
+
+impl At {
+    /// The field `name` of `schema`; a missing name fails the build.
+    const fn new(schema: &'static Schema, name: &str) -> At {
+        let fields = schema.fields;
+        let mut index = 0;
+        while index < fields.len() {
+            if str_eq(fields[index].name, name) {
+                return At { schema, index };
+            }
+            index += 1;
+        }
+        panic!("no such field in this schema");
+    }
+}
+
+const fn str_eq(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        if a[i] != b[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
+impl Key for At {
+    // Inlined into each read: a call costs more than the read itself.
+    #[inline(always)]
+    fn find<'d, 'a>(self, record: NodeRef<'d, 'a>) -> Option<NodeRef<'d, 'a>> {
+        // The field list is read from the schema static at run time: a
+        // copy made at compile time need not have the same address.
+        let fields = self.schema.fields;
+        // A record of another schema would have other fields: search by name.
+        match record.fields {
+            Some(record_fields) if std::ptr::eq(record_fields, fields) => {
+                record.field_at(self.index)
+            }
+            _ => record.get(fields[self.index].name),
+        }
     }
 }
 
@@ -403,35 +483,75 @@ fn topic(image: &mut MetadataImage, r: Fields<'_, '_>) -> Result<(), ApplyError>
     Ok(())
 }
 
+/// The fields of a `PartitionRecord` or `PartitionChangeRecord`.
+struct PartitionFields {
+    partition_id: At,
+    topic_id: At,
+    leader: At,
+    leader_recovery_state: At,
+    directories: At,
+    /// The int32 array fields, with the list each sets.
+    lists: [(At, List); 6],
+}
+
+impl PartitionFields {
+    const fn of(schema: &'static Schema) -> PartitionFields {
+        PartitionFields {
+            partition_id: At::new(schema, "partitionId"),
+            topic_id: At::new(schema, "topicId"),
+            leader: At::new(schema, "leader"),
+            leader_recovery_state: At::new(schema, "leaderRecoveryState"),
+            directories: At::new(schema, "directories"),
+            lists: [
+                (At::new(schema, "replicas"), List::Replicas),
+                (At::new(schema, "isr"), List::Isr),
+                (At::new(schema, "removingReplicas"), List::Removing),
+                (At::new(schema, "addingReplicas"), List::Adding),
+                (At::new(schema, "eligibleLeaderReplicas"), List::Elr),
+                (At::new(schema, "lastKnownElr"), List::LastKnownElr),
+            ],
+        }
+    }
+}
+
+const PARTITION: PartitionFields = PartitionFields::of(&table::PARTITION);
+const PARTITION_CHANGE: PartitionFields = PartitionFields::of(&table::PARTITION_CHANGE);
+/// Fields only a `PartitionRecord` has.
+const LEADER_EPOCH: At = At::new(&table::PARTITION, "leaderEpoch");
+const PARTITION_EPOCH: At = At::new(&table::PARTITION, "partitionEpoch");
+
 fn partition(image: &mut MetadataImage, r: Fields<'_, '_>) -> Result<(), ApplyError> {
-    let topic_id = r.uuid("topicId");
+    let f = &PARTITION;
+    let topic_id = r.uuid(f.topic_id);
     let topic = image
         .topics
         .by_id
         .get_mut(&topic_id)
         .ok_or(ApplyError::UnknownTopic { topic_id })?;
-    let partition = Partition {
-        replicas: r.ints("replicas").unwrap_or_default(),
-        directories: r.uuids("directories").unwrap_or_default(),
-        isr: r.ints("isr").unwrap_or_default(),
-        removing_replicas: r.ints("removingReplicas").unwrap_or_default(),
-        adding_replicas: r.ints("addingReplicas").unwrap_or_default(),
-        elr: r.ints("eligibleLeaderReplicas").unwrap_or_default(),
-        last_known_elr: r.ints("lastKnownElr").unwrap_or_default(),
-        leader: r.i32("leader"),
-        leader_recovery_state: r.int("leaderRecoveryState") as i8,
-        leader_epoch: r.i32("leaderEpoch"),
-        partition_epoch: r.i32("partitionEpoch"),
-    };
-    topic.partitions.insert(r.i32("partitionId"), partition);
+    let mut partition = Partition::new(
+        r.i32(f.leader),
+        r.int(f.leader_recovery_state) as i8,
+        r.i32(LEADER_EPOCH),
+        r.i32(PARTITION_EPOCH),
+    );
+    for (field, list) in f.lists {
+        if let Some(ids) = r.ints(field) {
+            partition.set_list(list, ids);
+        }
+    }
+    if let Some(directories) = r.uuids(f.directories) {
+        partition.set_directories(directories);
+    }
+    topic.partitions.insert(r.i32(f.partition_id), partition);
     Ok(())
 }
 
 /// Kafka's `PartitionRegistration.merge`: null fields keep their value, a
 /// new leader bumps the leader epoch, every change bumps the partition epoch.
 fn partition_change(image: &mut MetadataImage, r: Fields<'_, '_>) -> Result<(), ApplyError> {
-    let topic_id = r.uuid("topicId");
-    let partition_id = r.i32("partitionId");
+    let f = &PARTITION_CHANGE;
+    let topic_id = r.uuid(f.topic_id);
+    let partition_id = r.i32(f.partition_id);
     let topic = image
         .topics
         .by_id
@@ -439,43 +559,35 @@ fn partition_change(image: &mut MetadataImage, r: Fields<'_, '_>) -> Result<(), 
         .ok_or(ApplyError::UnknownTopic { topic_id })?;
     let p = topic
         .partitions
-        .get_mut(&partition_id)
+        .get_mut(partition_id)
         .ok_or(ApplyError::UnknownPartition {
             topic_id,
             partition: partition_id,
         })?;
-    let recovery = r.int("leaderRecoveryState");
+    let recovery = r.int(f.leader_recovery_state);
     if !(-1..=1).contains(&recovery) {
         return Err(ApplyError::BadValue {
             field: "leaderRecoveryState",
             value: recovery,
         });
     }
-    if let Some(replicas) = r.ints("replicas") {
-        if !p.directories.is_empty() {
-            p.directories = reassign_directories(&p.replicas, &p.directories, &replicas);
+    let (replicas_field, _) = f.lists[0];
+    if let Some(replicas) = r.ints(replicas_field)
+        && !p.directories().is_empty()
+    {
+        let replicas: Vec<i32> = replicas.collect();
+        let directories = reassign_directories(p.replicas(), p.directories(), &replicas);
+        p.set_directories(directories);
+    }
+    for (field, list) in f.lists {
+        if let Some(ids) = r.ints(field) {
+            p.set_list(list, ids);
         }
-        p.replicas = replicas;
     }
-    if let Some(directories) = r.uuids("directories") {
-        p.directories = directories;
+    if let Some(directories) = r.uuids(f.directories) {
+        p.set_directories(directories);
     }
-    if let Some(isr) = r.ints("isr") {
-        p.isr = isr;
-    }
-    if let Some(removing) = r.ints("removingReplicas") {
-        p.removing_replicas = removing;
-    }
-    if let Some(adding) = r.ints("addingReplicas") {
-        p.adding_replicas = adding;
-    }
-    if let Some(elr) = r.ints("eligibleLeaderReplicas") {
-        p.elr = elr;
-    }
-    if let Some(last_known_elr) = r.ints("lastKnownElr") {
-        p.last_known_elr = last_known_elr;
-    }
-    let leader = r.int("leader");
+    let leader = r.int(f.leader);
     if leader != NO_LEADER_CHANGE {
         p.leader = leader as i32;
         p.leader_epoch = p.leader_epoch.wrapping_add(1);
@@ -512,9 +624,9 @@ fn remove_topic(image: &mut MetadataImage, r: Fields<'_, '_>) -> Result<(), Appl
     if image.topics.by_name.get(&topic.name) == Some(&topic_id) {
         image.topics.by_name.remove(&topic.name);
     }
-    image.configs.remove(&ConfigResource {
+    image.configs.remove(ConfigResource {
         resource_type: TOPIC_RESOURCE,
-        name: topic.name,
+        name: &topic.name,
     });
     Ok(())
 }
@@ -522,28 +634,22 @@ fn remove_topic(image: &mut MetadataImage, r: Fields<'_, '_>) -> Result<(), Appl
 /// `ConfigResource.Type.TOPIC`.
 const TOPIC_RESOURCE: i8 = 2;
 
+/// `ConfigRecord` fields.
+const CONFIG_RESOURCE_TYPE: At = At::new(&table::CONFIG, "resourceType");
+const CONFIG_RESOURCE_NAME: At = At::new(&table::CONFIG, "resourceName");
+const CONFIG_NAME: At = At::new(&table::CONFIG, "name");
+const CONFIG_VALUE: At = At::new(&table::CONFIG, "value");
+
 fn config(image: &mut MetadataImage, r: Fields<'_, '_>) -> Result<(), ApplyError> {
+    let resource_name = r.str(CONFIG_RESOURCE_NAME).unwrap_or_default();
     let resource = ConfigResource {
-        resource_type: r.int("resourceType") as i8,
-        name: r.string("resourceName"),
+        resource_type: r.int(CONFIG_RESOURCE_TYPE) as i8,
+        name: &resource_name,
     };
-    let name = r.string("name");
-    match r.opt_string("value") {
-        Some(value) => {
-            image
-                .configs
-                .entry(resource)
-                .or_default()
-                .insert(name, value);
-        }
-        None => {
-            if let Some(data) = image.configs.get_mut(&resource) {
-                data.remove(&name);
-                if data.is_empty() {
-                    image.configs.remove(&resource);
-                }
-            }
-        }
+    let key = r.str(CONFIG_NAME).unwrap_or_default();
+    match r.str(CONFIG_VALUE) {
+        Some(value) => image.configs.set(resource, &key, &value),
+        None => image.configs.delete(resource, &key),
     }
     Ok(())
 }

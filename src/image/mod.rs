@@ -8,13 +8,52 @@
 pub mod apply;
 pub mod load;
 pub mod names;
+pub mod partition;
 
 use std::collections::{BTreeMap, HashMap};
+use std::hash::{BuildHasherDefault, Hasher};
 
 pub use apply::ApplyError;
+pub use partition::{List, Partition, Partitions};
 
 /// A Kafka Uuid, as stored on the wire.
 pub type Uuid = [u8; 16];
+
+/// A hash map with a cheap hash, for the maps every record looks up: Uuids
+/// are random already, and SipHash showed in profiles of large logs. (A log
+/// crafted to collide can only make loading slower.)
+pub type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<FastHasher>>;
+
+/// A map keyed by Uuid.
+pub type UuidMap<V> = FastMap<Uuid, V>;
+
+/// FxHash's word mixing, fed eight bytes at a time.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct FastHasher(u64);
+
+impl FastHasher {
+    fn add(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x517c_c1b7_2722_0a95);
+    }
+}
+
+impl Hasher for FastHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut word = [0u8; 8];
+            word[..chunk.len()].copy_from_slice(chunk);
+            self.add(u64::from_le_bytes(word));
+        }
+    }
+
+    fn write_usize(&mut self, n: usize) {
+        self.add(n as u64);
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
 
 /// Everything the log says, as of the last applied batch.
 #[derive(Clone, Debug, Default)]
@@ -23,12 +62,11 @@ pub struct MetadataImage {
     pub features: Features,
     pub cluster: Cluster,
     pub topics: Topics,
-    /// Config key → value, per resource (resources with no keys are dropped).
-    pub configs: BTreeMap<ConfigResource, BTreeMap<String, String>>,
+    pub configs: Configs,
     /// Quota key → value, per entity (entities with no quotas are dropped).
     pub client_quotas: BTreeMap<QuotaEntity, BTreeMap<String, f64>>,
     pub producer_ids: ProducerIds,
-    pub acls: HashMap<Uuid, StandardAcl>,
+    pub acls: UuidMap<StandardAcl>,
     /// User → credential, per SCRAM mechanism code.
     pub scram: BTreeMap<i8, BTreeMap<String, ScramCredential>>,
     /// Token id → token.
@@ -131,7 +169,7 @@ pub struct ControllerRegistration {
 
 #[derive(Clone, Debug, Default)]
 pub struct Topics {
-    pub by_id: HashMap<Uuid, Topic>,
+    pub by_id: UuidMap<Topic>,
     pub by_name: HashMap<String, Uuid>,
 }
 
@@ -145,34 +183,91 @@ impl Topics {
 pub struct Topic {
     pub id: Uuid,
     pub name: String,
-    pub partitions: BTreeMap<i32, Partition>,
+    pub partitions: Partitions,
 }
 
-/// Kafka's `PartitionRegistration`.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Partition {
-    pub replicas: Vec<i32>,
-    /// Log directory per replica (record v1 and later); empty before.
-    pub directories: Vec<Uuid>,
-    pub isr: Vec<i32>,
-    pub removing_replicas: Vec<i32>,
-    pub adding_replicas: Vec<i32>,
-    /// Eligible leader replicas (record v2 and later).
-    pub elr: Vec<i32>,
-    pub last_known_elr: Vec<i32>,
-    pub leader: i32,
-    /// `LeaderRecoveryState` code.
-    pub leader_recovery_state: i8,
-    pub leader_epoch: i32,
-    pub partition_epoch: i32,
-}
+/// Config key → value, per config resource (Kafka's
+/// `ConfigurationsImage`). Resources with no keys are dropped.
+///
+/// Resources are nested by type code, then name, so that a record finds its
+/// resource by `&str` without building a key (hashed: sorted maps of
+/// thousands of topic names cost more to search), and values are updated
+/// in place: most config records change a key that is already set.
+#[derive(Clone, Debug, Default)]
+pub struct Configs(BTreeMap<i8, FastMap<String, ConfigData>>);
+
+/// A resource's config: key → value, hashed (the shell sorts what it lists).
+pub type ConfigData = FastMap<String, String>;
 
 /// A config resource: `ConfigResource.Type` code and name (empty for the
 /// cluster-wide default).
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct ConfigResource {
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ConfigResource<'a> {
     pub resource_type: i8,
-    pub name: String,
+    pub name: &'a str,
+}
+
+impl Configs {
+    pub fn get(&self, resource: ConfigResource<'_>) -> Option<&ConfigData> {
+        self.0.get(&resource.resource_type)?.get(resource.name)
+    }
+
+    /// Every resource with its config, by type code, names in no order.
+    pub fn iter(&self) -> impl Iterator<Item = (ConfigResource<'_>, &ConfigData)> {
+        self.0.iter().flat_map(|(&resource_type, by_name)| {
+            by_name.iter().map(move |(name, data)| {
+                let resource = ConfigResource {
+                    resource_type,
+                    name,
+                };
+                (resource, data)
+            })
+        })
+    }
+
+    /// Sets `key` to `value`, reusing the stored value's buffer.
+    pub fn set(&mut self, resource: ConfigResource<'_>, key: &str, value: &str) {
+        let by_name = self.0.entry(resource.resource_type).or_default();
+        if let Some(data) = by_name.get_mut(resource.name) {
+            match data.get_mut(key) {
+                Some(old) => {
+                    old.clear();
+                    old.push_str(value);
+                }
+                None => {
+                    data.insert(key.to_owned(), value.to_owned());
+                }
+            }
+        } else {
+            let mut data = ConfigData::default();
+            data.insert(key.to_owned(), value.to_owned());
+            by_name.insert(resource.name.to_owned(), data);
+        }
+    }
+
+    /// Removes `key`, and the resource once it has no keys left.
+    pub fn delete(&mut self, resource: ConfigResource<'_>, key: &str) {
+        let Some(by_name) = self.0.get_mut(&resource.resource_type) else {
+            return;
+        };
+        let Some(data) = by_name.get_mut(resource.name) else {
+            return;
+        };
+        data.remove(key);
+        if data.is_empty() {
+            self.remove(resource);
+        }
+    }
+
+    /// Removes a resource and all its keys.
+    pub fn remove(&mut self, resource: ConfigResource<'_>) {
+        if let Some(by_name) = self.0.get_mut(&resource.resource_type) {
+            by_name.remove(resource.name);
+            if by_name.is_empty() {
+                self.0.remove(&resource.resource_type);
+            }
+        }
+    }
 }
 
 /// A client quota entity: (entity type, name) pairs sorted by type; a `None`

@@ -85,19 +85,26 @@ impl<'d, 'a> NodeRef<'d, 'a> {
 
     /// The field named `name` of this struct, `None` if there is no such field.
     pub fn get(&self, name: &str) -> Option<NodeRef<'d, 'a>> {
-        let fields = self.fields?;
+        let i = self.fields?.iter().position(|f| f.name == name)?;
+        self.field_at(i)
+    }
+
+    /// The field at `index` in this struct's field list: [`Self::get`]
+    /// without the search by name, for readers that located it already.
+    #[inline]
+    pub fn field_at(&self, index: usize) -> Option<NodeRef<'d, 'a>> {
+        let field = self.fields?.get(index)?;
         let Node::Struct { first, .. } = self.node() else {
             return None;
         };
-        let i = fields.iter().position(|f| f.name == name)?;
         Some(NodeRef {
             doc: self.doc,
-            index: first as usize + i,
-            fields: match fields[i].ty {
+            index: first as usize + index,
+            fields: match field.ty {
                 Type::Struct(inner) => Some(inner),
                 _ => None,
             },
-            field: Some(&fields[i]),
+            field: Some(field),
         })
     }
 
@@ -164,7 +171,12 @@ impl<'d, 'a> NodeRef<'d, 'a> {
     /// A string field, decoded as Kafka does (bad UTF-8 becomes U+FFFD).
     pub fn string(&self) -> Option<std::borrow::Cow<'a, str>> {
         match self.node() {
-            Node::Str(bytes) => Some(String::from_utf8_lossy(bytes)),
+            // Valid UTF-8 (nearly every string) is checked by the faster
+            // validator; only bad bytes take the replacing path.
+            Node::Str(bytes) => Some(match std::str::from_utf8(bytes) {
+                Ok(s) => std::borrow::Cow::Borrowed(s),
+                Err(_) => String::from_utf8_lossy(bytes),
+            }),
             _ => None,
         }
     }
@@ -187,15 +199,19 @@ impl<'d, 'a> NodeRef<'d, 'a> {
     /// Integer elements of an `[]int32` field: `None` when null (or absent
     /// with a null default), empty when absent with an empty default.
     pub fn int_array(&self) -> Option<Vec<i32>> {
-        match self.node() {
-            Node::Absent if self.default() == Some(Default::Zero) => Some(Vec::new()),
-            Node::Array { .. } => Some(
-                self.elements()
-                    .map(|e| e.int().unwrap_or_default() as i32)
-                    .collect(),
-            ),
-            _ => None,
-        }
+        self.ints().map(Iterator::collect)
+    }
+
+    /// [`Self::int_array`] without collecting: for readers that copy the
+    /// elements into storage of their own.
+    pub fn ints(&self) -> Option<impl Iterator<Item = i32> + use<'d, 'a>> {
+        let present = match self.node() {
+            // An absent node has no elements: the empty default.
+            Node::Absent => self.default() == Some(Default::Zero),
+            Node::Array { .. } => true,
+            _ => false,
+        };
+        present.then(|| self.elements().map(|e| e.int().unwrap_or_default() as i32))
     }
 
     /// Uuid elements of an `[]uuid` field, as `int_array` treats absence.

@@ -12,8 +12,9 @@ use std::collections::BTreeMap;
 
 use crate::image::names::{self, SCRAM_MECHANISMS};
 use crate::image::{
-    BrokerRegistration, Cluster, ConfigResource, ControllerRegistration, DelegationToken, Features,
-    MetadataImage, Partition, ScramCredential, StandardAcl, Topic, Topics, Uuid,
+    BrokerRegistration, Cluster, ConfigData, ConfigResource, ControllerRegistration,
+    DelegationToken, Features, MetadataImage, Partition, ScramCredential, StandardAcl, Topic,
+    Topics, Uuid,
 };
 use crate::output::base64::uuid_string;
 use crate::output::json::java_double;
@@ -44,7 +45,7 @@ pub enum Node<'i> {
     Cluster(&'i Cluster),
     Controllers(&'i Cluster),
     Configs(&'i MetadataImage),
-    Config(&'i BTreeMap<String, String>),
+    Config(&'i ConfigData),
     DelegationTokens(&'i MetadataImage),
     Features(&'i Features),
     ProducerIds(&'i MetadataImage),
@@ -155,7 +156,11 @@ impl<'i> Node<'i> {
                 .keys()
                 .map(|id| id.to_string())
                 .collect(),
-            Node::Configs(image) => image.configs.keys().map(config_node_name).collect(),
+            Node::Configs(image) => image
+                .configs
+                .iter()
+                .map(|(resource, _)| config_node_name(resource))
+                .collect(),
             Node::Config(data) => data.keys().cloned().collect(),
             Node::DelegationTokens(image) => image.delegation_tokens.keys().cloned().collect(),
             Node::Features(features) => {
@@ -176,7 +181,7 @@ impl<'i> Node<'i> {
             Node::TopicsByName(topics) => topics.by_name.keys().cloned().collect(),
             Node::Topic(topic) => {
                 let mut names = owned(&["name", "id"]);
-                names.extend(topic.partitions.keys().map(|p| p.to_string()));
+                names.extend(topic.partitions.ids().map(|id| id.to_string()));
                 names
             }
             Node::Leaf(_) => Vec::new(),
@@ -277,7 +282,7 @@ impl<'i> Node<'i> {
                     let id = parse_java_int(name)?;
                     topic
                         .partitions
-                        .get(&id)
+                        .get(id)
                         .map(|p| Node::Leaf(Leaf::Partition(p)))
                 }
             },
@@ -297,7 +302,7 @@ impl<'i> Node<'i> {
 }
 
 /// `TYPE` for a resource's default, `TYPE:name` otherwise.
-pub fn config_node_name(resource: &ConfigResource) -> String {
+pub fn config_node_name(resource: ConfigResource<'_>) -> String {
     let type_name = names::config_resource_type(resource.resource_type);
     if resource.name.is_empty() {
         type_name.to_string()
@@ -306,24 +311,21 @@ pub fn config_node_name(resource: &ConfigResource) -> String {
     }
 }
 
-fn config_by_node_name<'i>(
-    image: &'i MetadataImage,
-    name: &str,
-) -> Option<&'i BTreeMap<String, String>> {
+fn config_by_node_name<'i>(image: &'i MetadataImage, name: &str) -> Option<&'i ConfigData> {
     let (type_name, resource_name) = name.split_once(':').unwrap_or((name, ""));
     let code = [2i8, 4, 8, 16, 32]
         .into_iter()
         .find(|c| names::config_resource_type(*c) == type_name);
     match code {
-        Some(resource_type) => image.configs.get(&ConfigResource {
+        Some(resource_type) => image.configs.get(ConfigResource {
             resource_type,
-            name: resource_name.to_string(),
+            name: resource_name,
         }),
         // Codes Kafka does not know all print as UNKNOWN.
         None => image
             .configs
             .iter()
-            .find(|(resource, _)| config_node_name(resource) == name)
+            .find(|(resource, _)| config_node_name(*resource) == name)
             .map(|(_, data)| data),
     }
 }

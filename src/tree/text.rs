@@ -94,13 +94,13 @@ pub fn controller_registration(c: &ControllerRegistration) -> String {
 /// 3.7+) print in the newer layout that shows them.
 pub fn partition_registration(p: &Partition) -> String {
     let recovery = names::leader_recovery_state(p.leader_recovery_state);
-    if p.directories.is_empty() && p.elr.is_empty() && p.last_known_elr.is_empty() {
+    if p.directories().is_empty() && p.elr().is_empty() && p.last_known_elr().is_empty() {
         format!(
             "PartitionRegistration(replicas={}, isr={}, removingReplicas={}, addingReplicas={}, leader={}, leaderRecoveryState={recovery}, leaderEpoch={}, partitionEpoch={})",
-            list(&p.replicas),
-            list(&p.isr),
-            list(&p.removing_replicas),
-            list(&p.adding_replicas),
+            list(p.replicas()),
+            list(p.isr()),
+            list(p.removing_replicas()),
+            list(p.adding_replicas()),
             p.leader,
             p.leader_epoch,
             p.partition_epoch,
@@ -108,13 +108,13 @@ pub fn partition_registration(p: &Partition) -> String {
     } else {
         format!(
             "PartitionRegistration(replicas={}, directories={}, isr={}, removingReplicas={}, addingReplicas={}, elr={}, lastKnownElr={}, leader={}, leaderRecoveryState={recovery}, leaderEpoch={}, partitionEpoch={})",
-            list(&p.replicas),
-            uuid_list(&p.directories),
-            list(&p.isr),
-            list(&p.removing_replicas),
-            list(&p.adding_replicas),
-            list(&p.elr),
-            list(&p.last_known_elr),
+            list(p.replicas()),
+            uuid_list(p.directories()),
+            list(p.isr()),
+            list(p.removing_replicas()),
+            list(p.adding_replicas()),
+            list(p.elr()),
+            list(p.last_known_elr()),
             p.leader,
             p.leader_epoch,
             p.partition_epoch,

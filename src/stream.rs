@@ -8,6 +8,7 @@ use std::ops::ControlFlow;
 use std::path::Path;
 
 use crate::batch::compression::{decompress, inflate_limit};
+use crate::batch::header::increment_sequence;
 use crate::batch::{self, Batch, Compression, Damage, Mode};
 use crate::bytes::WireError;
 use crate::bytes::source::Source;
@@ -250,18 +251,6 @@ fn read_records_into<'r>(
         })?;
     }
     ControlFlow::Continue(())
-}
-
-/// Kafka's `DefaultRecordBatch.incrementSequence`, with Java's wrapping
-/// int arithmetic (an offset delta from a damaged file may be negative).
-fn increment_sequence(sequence: i32, increment: i32) -> i32 {
-    if sequence > i32::MAX.wrapping_sub(increment) {
-        increment
-            .wrapping_sub(i32::MAX.wrapping_sub(sequence))
-            .wrapping_sub(1)
-    } else {
-        sequence.wrapping_add(increment)
-    }
 }
 
 /// Bytes taken by the zig-zag varint encoding of `v`.

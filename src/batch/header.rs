@@ -161,16 +161,23 @@ impl BatchHeader {
         (self.attributes & 0x40 != 0).then_some(self.base_timestamp)
     }
 
-    /// Kafka's `lastSequence`: -1 without a sequence, else wrapping at i32::MAX.
+    /// Kafka's `lastSequence`: -1 without a sequence.
     pub fn last_sequence(&self) -> i32 {
         if self.base_sequence == -1 {
             return -1;
         }
-        let last = i64::from(self.base_sequence) + i64::from(self.last_offset_delta);
-        if last > i64::from(i32::MAX) {
-            (last - i64::from(i32::MAX) - 1) as i32
-        } else {
-            last as i32
-        }
+        increment_sequence(self.base_sequence, self.last_offset_delta)
+    }
+}
+
+/// Kafka's `DefaultRecordBatch.incrementSequence`, with Java's wrapping
+/// int arithmetic (an offset delta from a damaged file may be negative).
+pub fn increment_sequence(sequence: i32, increment: i32) -> i32 {
+    if sequence > i32::MAX.wrapping_sub(increment) {
+        increment
+            .wrapping_sub(i32::MAX.wrapping_sub(sequence))
+            .wrapping_sub(1)
+    } else {
+        sequence.wrapping_add(increment)
     }
 }

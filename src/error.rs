@@ -10,8 +10,6 @@ pub enum Error {
         path: PathBuf,
         source: std::io::Error,
     },
-    /// The command line asks for something that cannot be done.
-    Usage(String),
 }
 
 impl Error {
@@ -21,18 +19,12 @@ impl Error {
             source,
         }
     }
-
-    /// The process exit code for this error.
-    pub fn exit_code(&self) -> i32 {
-        2
-    }
 }
 
 impl std::fmt::Display for Error {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Error::Io { path, source } => write!(f, "{}: {source}", path.display()),
-            Error::Usage(message) => f.write_str(message),
         }
     }
 }
@@ -41,7 +33,6 @@ impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Error::Io { source, .. } => Some(source),
-            Error::Usage(_) => None,
         }
     }
 }

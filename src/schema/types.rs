@@ -156,9 +156,4 @@ impl Schema {
             Kind::Control { control_type } => super::control_type_name(control_type),
         }
     }
-
-    /// Index of the field named `name` (JSON spelling), for typed accessors.
-    pub fn field_index(&self, name: &str) -> Option<usize> {
-        self.fields.iter().position(|f| f.name == name)
-    }
 }

@@ -45,10 +45,15 @@ fn generated_log() -> PathBuf {
     path
 }
 
-fn read(path: &Path, mode: Mode, on_item: impl FnMut(Item<'_, '_>) -> ControlFlow<()>) {
+fn read(
+    path: &Path,
+    mode: Mode,
+    decoder: Decoder,
+    on_item: impl FnMut(Item<'_, '_>) -> ControlFlow<()>,
+) {
     let options = ReadOptions {
         mode,
-        decoder: Decoder::Metadata,
+        decoder,
         max_bytes: None,
     };
     stream::read_file(path, options, on_item).unwrap();
@@ -75,28 +80,35 @@ fn hot_paths(c: &mut Criterion) {
         })
     });
 
-    group.bench_function("decode", |b| {
-        b.iter(|| {
-            let mut records = 0u64;
-            read(&path, Mode::Recover, |item| {
-                if let Item::Record(record) = &item {
-                    records += u64::from(matches!(
-                        black_box(&record.payload),
-                        Payload::Metadata { .. }
-                    ));
-                }
-                ControlFlow::Continue(())
-            });
-            black_box(records)
-        })
-    });
+    // Values checked by the walk (what kdump does) and decoded into nodes
+    // (what kshell does).
+    for (name, decoder) in [
+        ("check", Decoder::Metadata),
+        ("decode", Decoder::MetadataNodes),
+    ] {
+        group.bench_function(name, |b| {
+            b.iter(|| {
+                let mut records = 0u64;
+                read(&path, Mode::Recover, decoder, |item| {
+                    if let Item::Record(record) = &item {
+                        records += u64::from(matches!(
+                            black_box(&record.payload),
+                            Payload::Metadata { .. }
+                        ));
+                    }
+                    ControlFlow::Continue(())
+                });
+                black_box(records)
+            })
+        });
+    }
 
     group.bench_function("jsonl", |b| {
         let mut jsonl = JsonLines::new();
         b.iter(|| {
             let mut out = io::sink();
             jsonl.start_file("00000000000000000000.log");
-            read(&path, Mode::Recover, |item| {
+            read(&path, Mode::Recover, Decoder::Metadata, |item| {
                 jsonl.item(&mut out, &item).unwrap();
                 ControlFlow::Continue(())
             });
@@ -108,7 +120,7 @@ fn hot_paths(c: &mut Criterion) {
         let mut kafka = KafkaText::new(KafkaOptions::default());
         b.iter(|| {
             let mut out = io::sink();
-            read(&path, Mode::Kafka, |item| {
+            read(&path, Mode::Kafka, Decoder::Metadata, |item| {
                 kafka.item(&mut out, &item).unwrap();
                 ControlFlow::Continue(())
             });

@@ -313,19 +313,6 @@ impl FileChecks {
     }
 }
 
-/// The offset of a record read intact (its batch's CRC matches and its
-/// value decodes): what damage reports call the last good offset.
-pub fn good_offset(item: &Item<'_, '_>) -> Option<i64> {
-    match item {
-        Item::Record(record)
-            if record.batch.crc_valid && !matches!(record.payload, Payload::Undecodable { .. }) =>
-        {
-            Some(record.offset)
-        }
-        _ => None,
-    }
-}
-
 /// Why a record value could not be decoded, as a stable name for scripts.
 pub fn undecodable_kind(control: Option<ControlKey>, error: &ValueError) -> &'static str {
     let known = |schema: Option<&'static Schema>, version: u16| match schema {

@@ -13,7 +13,7 @@ use crate::files::FileKind;
 use crate::metadata;
 use crate::output::jsonl::JsonLines;
 use crate::output::kafka::{KafkaOptions, KafkaText, metadata_json};
-use crate::schema::Decoded;
+use crate::schema::{self, Decoded, plan, walk};
 use crate::stream::{self, Decoder, Item, ReadOptions};
 
 /// What one walk over a file saw.
@@ -107,16 +107,45 @@ pub fn walk_source(source: &mut Source, mode: Mode, kind: FileKind) -> Walked {
 pub fn decode_value(bytes: &[u8]) {
     let mut doc = Decoded::default();
     let mut line = Vec::new();
-    if let Ok((schema, version)) = metadata::decode_metadata_value(bytes, &mut doc) {
-        metadata_json(&mut line, schema, version, &doc);
+    let decoded = metadata::decode_metadata_value(bytes, &mut doc);
+    let checked = metadata::check_metadata_value(bytes);
+    // The walk accepts exactly what the decoder accepts, with the same error.
+    assert_eq!(
+        checked
+            .as_ref()
+            .map(|(plan, body)| (plan.schema.name, plan.version, body.len())),
+        decoded
+            .as_ref()
+            .map(|(plan, body)| (plan.schema.name, plan.version, body.len())),
+        "walk and decoder disagree"
+    );
+    if let Ok((plan, body)) = decoded {
+        metadata_json(&mut line, plan, body).expect("decoded bodies walk");
         serde_json::from_slice::<serde_json::Value>(&line).expect("valid JSON");
     }
     for control_type in 0..8 {
         doc.clear();
         line.clear();
-        if let Ok((schema, version)) = metadata::decode_control_value(control_type, bytes, &mut doc)
+        let decoded = metadata::decode_control_value(control_type, bytes, &mut doc);
+        // A control value starts with its version, which is also a field.
+        let version = bytes
+            .first_chunk::<2>()
+            .and_then(|v| u16::try_from(i16::from_be_bytes(*v)).ok());
+        if let (Some(schema), Some(version)) =
+            (schema::control_schema(control_type as u16), version)
+            && schema.valid.contains(version)
         {
-            metadata_json(&mut line, schema, version, &doc);
+            let walked = walk::check(plan::of(schema, version).root, bytes);
+            assert_eq!(
+                walked.is_ok_and(<[u8]>::is_empty),
+                decoded.is_ok(),
+                "walk and decoder disagree on a {}",
+                schema.name
+            );
+        }
+        if let Ok((schema, version)) = decoded {
+            metadata_json(&mut line, plan::of(schema, version), bytes)
+                .expect("decoded values walk");
             serde_json::from_slice::<serde_json::Value>(&line).expect("valid JSON");
         }
     }

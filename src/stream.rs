@@ -15,13 +15,18 @@ use crate::bytes::source::Source;
 use crate::files::FileKind;
 use crate::metadata::{self, ValueError};
 use crate::record::{self, ControlKey, Record};
-use crate::schema::{Decoded, Node, Schema};
+use crate::schema::plan::{self, MessagePlan};
+use crate::schema::{Decoded, Node};
 
 /// How record values are decoded.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Decoder {
-    /// KRaft metadata frames (`--cluster-metadata-decoder`).
+    /// KRaft metadata frames (`--cluster-metadata-decoder`); each message
+    /// body is left for the consumer to walk once ([`Payload::Framed`]).
     Metadata,
+    /// KRaft metadata frames decoded into nodes, for consumers that read
+    /// fields by name (the image).
+    MetadataNodes,
     /// Leave values alone (callers print them as strings).
     Raw,
 }
@@ -29,21 +34,32 @@ pub enum Decoder {
 /// What a record's value decoded to.
 #[derive(Debug)]
 pub enum Payload<'d, 'a> {
+    /// A metadata record's frame, read: the plan of its type and version,
+    /// and its message body, not yet checked ([`Decoder::Metadata`]).
+    /// Walking the body checks it; when the walk fails,
+    /// [`RecordItem::value_error`] says why.
+    Framed {
+        plan: &'static MessagePlan,
+        body: &'a [u8],
+    },
+    /// A metadata record decoded into nodes ([`Decoder::MetadataNodes`]).
     Metadata {
-        schema: &'static Schema,
-        version: u16,
+        plan: &'static MessagePlan,
+        body: &'a [u8],
         doc: &'d Decoded<'a>,
     },
+    /// A control record: the message is the record's whole value.
     Control {
         key: ControlKey,
-        schema: &'static Schema,
-        version: u16,
+        plan: &'static MessagePlan,
+        value: &'a [u8],
         doc: &'d Decoded<'a>,
     },
     /// The value (or control key) could not be decoded.
     Undecodable {
         control: Option<ControlKey>,
-        error: ValueError,
+        /// Boxed: rare, and it would double the size of every item.
+        error: Box<ValueError>,
     },
     /// Not decoded (raw decoder).
     Raw,
@@ -61,6 +77,20 @@ pub struct RecordItem<'d, 'a> {
     /// Kafka's per-record sequence (-1 without one).
     pub sequence: i32,
     pub payload: Payload<'d, 'a>,
+}
+
+impl RecordItem<'_, '_> {
+    /// Why the record's value cannot be decoded, if it cannot. For a framed
+    /// body this walks it: call it when a walk failed, or to check.
+    pub fn value_error(&self) -> Option<ValueError> {
+        match &self.payload {
+            Payload::Framed { .. } => {
+                metadata::check_metadata_value(self.record.value.unwrap_or_default()).err()
+            }
+            Payload::Undecodable { error, .. } => Some(ValueError::clone(error)),
+            Payload::Metadata { .. } | Payload::Control { .. } | Payload::Raw => None,
+        }
+    }
 }
 
 /// Everything found in a file, in file order.
@@ -264,6 +294,19 @@ fn varint_len(v: i32) -> usize {
     n
 }
 
+/// A value that cannot be decoded for a reason Kafka words the same way.
+fn undecodable<'d, 'a>(control: Option<ControlKey>, message: &str) -> Payload<'d, 'a> {
+    Payload::Undecodable {
+        control,
+        error: Box::new(ValueError {
+            position: 0,
+            message: message.into(),
+            kafka_message: message.into(),
+            kind: None,
+        }),
+    }
+}
+
 fn decode_payload<'d, 'a>(
     batch: &Batch<'a>,
     record: &Record<'a>,
@@ -274,39 +317,25 @@ fn decode_payload<'d, 'a>(
         let key = match record.key.map(record::parse_control_key) {
             Some(Ok((_, key))) => key,
             _ => {
-                return Payload::Undecodable {
-                    control: None,
-                    error: ValueError {
-                        position: 0,
-                        message: "control record key is missing or shorter than 4 bytes".into(),
-                        kafka_message: "control record key is missing or shorter than 4 bytes"
-                            .into(),
-                        kind: None,
-                    },
-                };
+                return undecodable(
+                    None,
+                    "control record key is missing or shorter than 4 bytes",
+                );
             }
         };
         let Some(value) = record.value else {
-            return Payload::Undecodable {
-                control: Some(key),
-                error: ValueError {
-                    position: 0,
-                    message: "control record has no value".into(),
-                    kafka_message: "control record has no value".into(),
-                    kind: None,
-                },
-            };
+            return undecodable(Some(key), "control record has no value");
         };
         return match metadata::decode_control_value(key.control_type, value, doc) {
             Ok((schema, version)) => Payload::Control {
                 key,
-                schema,
-                version,
+                plan: plan::of(schema, version),
+                value,
                 doc,
             },
             Err(error) => Payload::Undecodable {
                 control: Some(key),
-                error,
+                error: Box::new(error),
             },
         };
     }
@@ -314,25 +343,19 @@ fn decode_payload<'d, 'a>(
         return Payload::Raw;
     }
     let Some(value) = record.value else {
-        return Payload::Undecodable {
-            control: None,
-            error: ValueError {
-                position: 0,
-                message: "metadata record has a null value".into(),
-                kafka_message: "metadata record has a null value".into(),
-                kind: None,
-            },
-        };
+        return undecodable(None, "metadata record has a null value");
     };
-    match metadata::decode_metadata_value(value, doc) {
-        Ok((schema, version)) => Payload::Metadata {
-            schema,
-            version,
+    let payload = if decoder == Decoder::MetadataNodes {
+        metadata::decode_metadata_value(value, doc).map(|(plan, body)| Payload::Metadata {
+            plan,
+            body,
             doc,
-        },
-        Err(error) => Payload::Undecodable {
-            control: None,
-            error,
-        },
-    }
+        })
+    } else {
+        metadata::metadata_frame(value).map(|(plan, body)| Payload::Framed { plan, body })
+    };
+    payload.unwrap_or_else(|error| Payload::Undecodable {
+        control: None,
+        error: Box::new(error),
+    })
 }

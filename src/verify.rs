@@ -12,9 +12,10 @@ use std::path::{Path, PathBuf};
 use comfy_table::{CellAlignment, Table, presets};
 
 use crate::batch::Mode;
-use crate::check::{FileChecks, Finding, good_offset, undecodable_kind, value_error_position};
+use crate::check::{FileChecks, Finding, undecodable_kind, value_error_position};
 use crate::dump::{display_path, expand_inputs};
 use crate::files::{self, FileKind};
+use crate::metadata::ValueError;
 use crate::stream::{self, Decoder, Item, Payload, ReadOptions};
 
 /// Exit code: nothing damaged.
@@ -102,11 +103,18 @@ pub fn verify_file(path: &Path, max_bytes: Option<u64>) -> FileVerdict {
                 .damage
                 .push(finding_report(&finding, last_good_offset));
         });
-        if let Some(report) = item_damage(&item, last_good_offset) {
+        let value_error = match &item {
+            Item::Record(record) => record.value_error(),
+            _ => None,
+        };
+        if let Some(report) = item_damage(&item, value_error.as_ref(), last_good_offset) {
             verdict.damage.push(report);
         }
-        if let Some(offset) = good_offset(&item) {
-            last_good_offset = Some(offset);
+        if let Item::Record(record) = &item
+            && record.batch.crc_valid
+            && value_error.is_none()
+        {
+            last_good_offset = Some(record.offset);
         }
         match &item {
             Item::Batch(_) => verdict.batches += 1,
@@ -140,8 +148,13 @@ fn finding_report(finding: &Finding, last_good_offset: Option<i64>) -> DamageRep
     }
 }
 
-/// The damage an item reports, if it is one.
-fn item_damage(item: &Item<'_, '_>, last_good_offset: Option<i64>) -> Option<DamageReport> {
+/// The damage an item reports, if it is one (`value_error`: why a record's
+/// value cannot be decoded).
+fn item_damage(
+    item: &Item<'_, '_>,
+    value_error: Option<&ValueError>,
+    last_good_offset: Option<i64>,
+) -> Option<DamageReport> {
     let (kind, position, message) = match item {
         Item::Batch(batch) if !batch.crc_valid => (
             "crc-mismatch",
@@ -179,14 +192,18 @@ fn item_damage(item: &Item<'_, '_>, last_good_offset: Option<i64>) -> Option<Dam
                 batch.header.base_offset
             ),
         ),
-        Item::Record(record) => match &record.payload {
-            Payload::Undecodable { control, error } => (
-                undecodable_kind(*control, error),
+        Item::Record(record) => {
+            let error = value_error?;
+            let control = match record.payload {
+                Payload::Undecodable { control, .. } => control,
+                _ => None,
+            };
+            (
+                undecodable_kind(control, error),
                 value_error_position(record, error),
                 format!("record at offset {}: {}", record.offset, error.message),
-            ),
-            _ => return None,
-        },
+            )
+        }
         Item::Decompression {
             batch,
             compression,

@@ -1,6 +1,8 @@
 //! Bytes: the wire primitives every layer above is built from (varints and
-//! fixed-width numbers), and reading files safely.
+//! fixed-width numbers), reading files safely, and appending short texts
+//! fast.
 
+pub mod padded;
 pub mod source;
 pub mod wire;
 

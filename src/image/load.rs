@@ -267,7 +267,7 @@ impl Loader {
         let mut skipped = 0u64;
         let options = ReadOptions {
             mode: Mode::Recover,
-            decoder: Decoder::Metadata,
+            decoder: Decoder::MetadataNodes,
             max_bytes: None,
         };
         read_file(path, options, |item| {
@@ -373,8 +373,9 @@ impl Loader {
                     last_time_ms: header.max_timestamp,
                 };
                 match r.payload {
-                    Payload::Metadata { schema, doc, .. } => {
+                    Payload::Metadata { plan, doc, .. } => {
                         let value = r.record.value.unwrap_or_default();
+                        let schema = plan.schema;
                         self.on_metadata(schema, doc.root(schema), value, r.offset, path, notes);
                     }
                     Payload::Undecodable { error, .. } => notes(Note::Undecodable {
@@ -382,7 +383,8 @@ impl Loader {
                         offset: r.offset,
                         error: error.to_string(),
                     }),
-                    Payload::Control { .. } | Payload::Raw => {}
+                    // Nodes were asked for: metadata is never only framed.
+                    Payload::Framed { .. } | Payload::Control { .. } | Payload::Raw => {}
                 }
                 match &mut self.transaction {
                     Some(t) => t.provenance = provenance,
@@ -461,9 +463,10 @@ impl Loader {
         let mut doc = Decoded::default();
         for pending in &t.records {
             // These bytes decoded once already, when they were read.
-            let Ok((schema, _)) = decode_metadata_value(&pending.value, &mut doc) else {
+            let Ok((plan, _)) = decode_metadata_value(&pending.value, &mut doc) else {
                 continue;
             };
+            let schema = plan.schema;
             if let Err(error) = apply::apply(&mut self.image, schema, doc.root(schema)) {
                 notes(Note::NotApplied {
                     path: pending.path.to_path_buf(),

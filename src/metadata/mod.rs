@@ -7,7 +7,7 @@
 
 use crate::bytes::wire::{be_i16, into_wire_error, unsigned_varint};
 use crate::schema::plan::{self, MessagePlan};
-use crate::schema::{self, Decoded, Kind, Schema};
+use crate::schema::{self, Decoded, Kind, Schema, walk};
 
 /// The frame version every KRaft metadata record uses.
 pub const FRAME_VERSION: u32 = 1;
@@ -80,18 +80,62 @@ fn frame_field<'a>(
     }
 }
 
-/// Decodes a metadata record value into `out`.
+/// Decodes a metadata record value into `out`; returns its plan and
+/// message body.
 pub fn decode_metadata_value<'a>(
     value: &'a [u8],
     out: &mut Decoded<'a>,
-) -> Result<(&'static Schema, u16), ValueError> {
+) -> Result<(&'static MessagePlan, &'a [u8]), ValueError> {
+    let (plan, body) = metadata_frame(value)?;
+    decode_metadata_body(value, body, plan, out)?;
+    Ok((plan, body))
+}
+
+/// Checks a metadata record value without decoding it: its plan and message
+/// body, which [`walk`] then reads without failing.
+pub fn check_metadata_value(value: &[u8]) -> Result<(&'static MessagePlan, &[u8]), ValueError> {
+    let (plan, body) = metadata_frame(value)?;
+    if walk::check(plan.root, body).is_ok_and(<[u8]>::is_empty) {
+        return Ok((plan, body));
+    }
+    // Rare: the decoder says what is wrong.
+    match decode_metadata_body(value, body, plan, &mut Decoded::default()) {
+        Err(error) => Err(error),
+        Ok(()) => Err(unexplained(plan)),
+    }
+}
+
+/// The error for a body a walk rejects and nothing explains: the walk and
+/// the decoder disagree, which the mutation tests and fuzzing hold to never
+/// happen.
+#[cold]
+pub fn unexplained(plan: &MessagePlan) -> ValueError {
+    debug_assert!(false, "walk and decoder disagree on a {}", plan.schema.name);
+    let kind = match plan.schema.kind {
+        Kind::Metadata { api_key, .. } => api_key,
+        Kind::Control { control_type } => control_type,
+    };
+    ValueError::new(
+        0,
+        format!(
+            "cannot decode {} v{}: malformed",
+            plan.schema.type_name(),
+            plan.version
+        ),
+        format!("Failed to deserialize record with type {kind}"),
+        Some((kind, plan.version)),
+    )
+}
+
+/// The frame of a metadata record value: the plan of the record type and
+/// version it names, and the message body after it.
+pub fn metadata_frame(value: &[u8]) -> Result<(&'static MessagePlan, &[u8]), ValueError> {
     // Nearly every frame is version 1 with a one-byte type and version of a
     // known record: look its plan up directly.
     if let [1, api_key @ 0..0x80, version @ 0..0x80, ..] = *value
         && let Some(plan) = plan::metadata(api_key.into(), version.into())
     {
-        decode_metadata_body(value, &value[3..], plan, out)?;
-        return Ok((plan.schema, plan.version));
+        return Ok((plan, &value[3..]));
     }
     let (rest, frame_version) = frame_field(value, value, "frame version")?;
     if u32::from(frame_version) != FRAME_VERSION {
@@ -136,8 +180,7 @@ pub fn decode_metadata_value<'a>(
             kind,
         ));
     }
-    decode_metadata_body(value, body, plan::of(schema, version), out)?;
-    Ok((schema, version))
+    Ok((plan::of(schema, version), body))
 }
 
 /// Decodes the message `body` of the metadata record `value`, which must

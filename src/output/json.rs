@@ -1,9 +1,8 @@
 //! Values written the way Kafka's JSON converters (Jackson) print them.
 
 use super::base64;
-use crate::schema::plan::{FieldPlan, MessagePlan, PlanType, StructPlan};
-use crate::schema::types::{Default, Field};
-use crate::schema::value::{Decoded, Node};
+use crate::schema::plan::{FieldPlan, MessagePlan};
+use crate::schema::walk::{self, UnknownTags, Visitor, Walked};
 
 /// Bytes Jackson escapes in a string: quote, backslash and control characters.
 static NEEDS_ESCAPE: [bool; 256] = {
@@ -111,13 +110,54 @@ pub fn write_int(out: &mut Vec<u8>, v: i64) {
         out.push(b'0' + v as u8);
         return;
     }
-    if v == -1 {
-        // Kafka's "none" (no leader, no producer, null length).
-        out.extend_from_slice(b"-1");
-        return;
+    // A fixed-size append (a couple of stores, where a slice of unknown
+    // length costs a call to memmove), the digits over it, then cut to
+    // length.
+    let start = out.len();
+    out.extend_from_slice(&[0; 20]);
+    let text = out[start..].first_chunk_mut().expect("20 bytes appended");
+    let len = format_int(text, v);
+    out.truncate(start + len);
+}
+
+/// Writes `v` at the start of `text` (i64::MIN takes all 20 bytes);
+/// returns its length.
+#[inline]
+fn format_int(text: &mut [u8; 20], v: i64) -> usize {
+    let n = v.unsigned_abs();
+    let sign = usize::from(v < 0);
+    let len = sign + n.checked_ilog10().unwrap_or(0) as usize + 1;
+    text[0] = b'-';
+    write_digits(&mut text[sign..len], n);
+    len
+}
+
+/// Writes integers, keeping the text of the last one to reuse when the next
+/// is the same (a batch's records share its timestamp) or one more whose
+/// last digit is not 9 (offsets count up).
+#[derive(Clone, Debug, Default)]
+pub struct IntWriter {
+    value: i64,
+    /// The text of `value` (none yet while `len` is 0), then room to copy
+    /// it as one fixed-size chunk.
+    text: [u8; 20],
+    len: usize,
+}
+
+impl IntWriter {
+    #[inline]
+    pub fn write(&mut self, out: &mut Vec<u8>, v: i64) {
+        let next = self.value.checked_add(1) == Some(v) && self.value >= 0;
+        if self.len == 0 || (v != self.value && !(next && self.text[self.len - 1] != b'9')) {
+            self.len = format_int(&mut self.text, v);
+        } else if v != self.value {
+            self.text[self.len - 1] += 1;
+        }
+        self.value = v;
+        let at = out.len();
+        out.extend_from_slice(&self.text);
+        out.truncate(at + self.len);
     }
-    let mut buf = [0u8; 20];
-    out.extend_from_slice(format_int(&mut buf, v));
 }
 
 /// "00" to "99", for formatting two digits at a time.
@@ -128,43 +168,35 @@ const DIGIT_PAIRS: &[u8; 200] = b"\
 6061626364656667686970717273747576777879\
 8081828384858687888990919293949596979899";
 
-/// Writes the digits of `n` right-aligned into `text`, which is long enough.
-fn write_digits(text: &mut [u8; 20], mut n: u64) -> usize {
-    let mut i = text.len();
-    // Below 2^32 the divisions are cheaper: take the high digits off first.
-    while n > u64::from(u32::MAX) {
-        let pair = (n % 100) as usize * 2;
-        n /= 100;
-        i -= 2;
-        text[i..i + 2].copy_from_slice(&DIGIT_PAIRS[pair..pair + 2]);
+/// Writes the digits of `n` into `text`, exactly as long as they are.
+#[inline]
+fn write_digits(text: &mut [u8], mut n: u64) {
+    let mut end = text.len();
+    // Eight digits at a time while the number is wide (timestamps): one
+    // 64-bit division by a constant, then 32-bit arithmetic.
+    while n >= 100_000_000 {
+        let mut low = (n % 100_000_000) as u32;
+        n /= 100_000_000;
+        for _ in 0..4 {
+            let pair = (low % 100) as usize * 2;
+            low /= 100;
+            end -= 2;
+            text[end..end + 2].copy_from_slice(&DIGIT_PAIRS[pair..pair + 2]);
+        }
     }
     let mut n = n as u32;
     while n >= 100 {
         let pair = (n % 100) as usize * 2;
         n /= 100;
-        i -= 2;
-        text[i..i + 2].copy_from_slice(&DIGIT_PAIRS[pair..pair + 2]);
+        end -= 2;
+        text[end..end + 2].copy_from_slice(&DIGIT_PAIRS[pair..pair + 2]);
     }
     if n >= 10 {
         let pair = n as usize * 2;
-        i -= 2;
-        text[i..i + 2].copy_from_slice(&DIGIT_PAIRS[pair..pair + 2]);
+        text[end - 2..end].copy_from_slice(&DIGIT_PAIRS[pair..pair + 2]);
     } else {
-        i -= 1;
-        text[i] = b'0' + n as u8;
+        text[end - 1] = b'0' + n as u8;
     }
-    i
-}
-
-/// Formats an integer into `buf` without allocating.
-pub fn format_int(buf: &mut [u8; 20], v: i64) -> &[u8] {
-    let mut i = write_digits(buf, v.unsigned_abs());
-    if v < 0 {
-        // i64::MIN has 19 digits, so there is always room for the sign.
-        i -= 1;
-        buf[i] = b'-';
-    }
-    &buf[i..]
 }
 
 /// Java's `Double.toString`: plain notation for 1e-3 <= |v| < 1e7 (always
@@ -204,150 +236,127 @@ pub struct JsonStyle {
     pub unknown_tags: bool,
 }
 
-/// Writes a message's JSON (its root struct) as its plan lays it out.
-pub fn write_message(out: &mut Vec<u8>, doc: &Decoded<'_>, plan: &MessagePlan, style: JsonStyle) {
-    write_struct(out, doc, 0, plan.root, style);
-}
-
-/// Writes the struct at `nodes[index]` as `plan` lays it out.
-pub fn write_struct(
+/// Writes the JSON of the message at the start of `body`, straight from its
+/// wire bytes, as `plan` lays it out. `Err` when the body is malformed: what
+/// was written is then partial, and callers cut it off.
+pub fn write_message<'a>(
     out: &mut Vec<u8>,
-    doc: &Decoded<'_>,
-    index: usize,
-    plan: &StructPlan,
+    plan: &MessagePlan,
+    body: &'a [u8],
     style: JsonStyle,
-) {
-    write_struct_node(out, doc, doc.nodes[index], plan, style);
-}
-
-fn write_struct_node(
-    out: &mut Vec<u8>,
-    doc: &Decoded<'_>,
-    node: Node<'_>,
-    plan: &StructPlan,
-    style: JsonStyle,
-) {
-    let Node::Struct {
-        first,
-        unknown_first,
-        unknown_len,
-    } = node
-    else {
-        out.extend_from_slice(b"null");
-        return;
+) -> Walked<'a> {
+    let mut writer = JsonWriter {
+        out,
+        first: true,
+        style,
     };
-    let first = first as usize;
-    out.push(b'{');
-    // Each key carries the comma before it: skip it for the first field.
-    let mut skip_comma = 1;
-    for field in plan.present.iter() {
-        let node = doc.nodes[first + field.slot];
-        if field.tagged && (node == Node::Absent || is_default(field.field, node)) {
-            continue;
-        }
-        out.extend_from_slice(&field.json_key[skip_comma..]);
-        skip_comma = 0;
-        write_value(out, doc, node, field, style);
-    }
-    if style.unknown_tags && unknown_len > 0 {
-        if skip_comma == 0 {
-            out.push(b',');
-        }
-        out.extend_from_slice(b"\"_unknownTaggedFields\":[");
-        let range = unknown_first as usize..(unknown_first + unknown_len) as usize;
-        for (n, tag) in doc.unknown[range].iter().enumerate() {
-            if n > 0 {
-                out.push(b',');
-            }
-            out.extend_from_slice(b"{\"tag\":");
-            write_int(out, i64::from(tag.tag));
-            out.extend_from_slice(b",\"data\":\"");
-            base64::encode_standard(out, tag.data);
-            out.extend_from_slice(b"\"}");
-        }
-        out.push(b']');
-    }
-    out.push(b'}');
+    walk::walk(plan.root, body, &mut writer)
 }
 
-fn write_value(
-    out: &mut Vec<u8>,
-    doc: &Decoded<'_>,
-    node: Node<'_>,
-    field: &FieldPlan,
+/// Prints what the walk reports, as Kafka's JSON converters lay it out.
+struct JsonWriter<'o> {
+    out: &'o mut Vec<u8>,
+    /// No field of the innermost open struct is written yet (each key
+    /// carries the comma before it, skipped for the first).
+    first: bool,
     style: JsonStyle,
-) {
-    match node {
-        Node::Array { first, len } => {
-            out.push(b'[');
-            let elements = &doc.nodes[first as usize..(first + len) as usize];
-            for (i, &element) in elements.iter().enumerate() {
-                if i > 0 {
-                    out.push(b',');
+}
+
+impl<'a> Visitor<'a> for JsonWriter<'_> {
+    fn struct_start(&mut self) {
+        self.out.push(b'{');
+        self.first = true;
+    }
+
+    #[inline]
+    fn field(&mut self, field: &FieldPlan) {
+        field
+            .json_key
+            .append_from(self.out, usize::from(self.first));
+        self.first = false;
+    }
+
+    fn null(&mut self) {
+        self.out.extend_from_slice(b"null");
+    }
+
+    fn bool(&mut self, v: bool) {
+        self.out
+            .extend_from_slice(if v { b"true" } else { b"false" });
+    }
+
+    #[inline]
+    fn int(&mut self, v: i64) {
+        write_int(self.out, v);
+    }
+
+    fn float(&mut self, v: f64) {
+        let text = java_double(v);
+        if v.is_finite() {
+            self.out.extend_from_slice(text.as_bytes());
+        } else {
+            write_str(self.out, &text);
+        }
+    }
+
+    fn uuid(&mut self, v: &'a [u8; 16]) {
+        let mut quoted = [b'"'; 24];
+        quoted[1..23].copy_from_slice(&base64::uuid_chars(v));
+        self.out.extend_from_slice(&quoted);
+    }
+
+    fn string(&mut self, v: &'a [u8]) {
+        write_str_bytes(self.out, v);
+    }
+
+    fn bytes(&mut self, v: &'a [u8]) {
+        self.out.push(b'"');
+        base64::encode_standard(self.out, v);
+        self.out.push(b'"');
+    }
+
+    fn array_start(&mut self, _len: usize) {
+        self.out.push(b'[');
+    }
+
+    #[inline]
+    fn element(&mut self, index: usize) {
+        if index > 0 {
+            self.out.push(b',');
+        }
+    }
+
+    fn array_end(&mut self) {
+        self.out.push(b']');
+    }
+
+    fn struct_end(&mut self, unknown: UnknownTags<'a>) {
+        if self.style.unknown_tags {
+            let mut any = false;
+            for (n, (tag, data)) in unknown.iter().enumerate() {
+                if n > 0 {
+                    self.out.push(b',');
+                } else {
+                    if !self.first {
+                        self.out.push(b',');
+                    }
+                    self.out.extend_from_slice(b"\"_unknownTaggedFields\":[");
                 }
-                write_scalar(out, doc, element, field, style);
+                self.out.extend_from_slice(b"{\"tag\":");
+                write_int(self.out, i64::from(tag));
+                self.out.extend_from_slice(b",\"data\":\"");
+                base64::encode_standard(self.out, data);
+                self.out.extend_from_slice(b"\"}");
+                any = true;
             }
-            out.push(b']');
-        }
-        _ => write_scalar(out, doc, node, field, style),
-    }
-}
-
-fn write_scalar(
-    out: &mut Vec<u8>,
-    doc: &Decoded<'_>,
-    node: Node<'_>,
-    field: &FieldPlan,
-    style: JsonStyle,
-) {
-    match node {
-        Node::Absent | Node::Null => out.extend_from_slice(b"null"),
-        Node::Bool(v) => out.extend_from_slice(if v { b"true" } else { b"false" }),
-        Node::Int(v) => write_int(out, v),
-        Node::Float(v) => {
-            let text = java_double(v);
-            if v.is_finite() {
-                out.extend_from_slice(text.as_bytes());
-            } else {
-                write_str(out, &text);
+            if any {
+                self.out.push(b']');
             }
         }
-        Node::Uuid(uuid) => {
-            out.push(b'"');
-            out.extend_from_slice(&base64::uuid_chars(&uuid));
-            out.push(b'"');
-        }
-        Node::Str(bytes) => write_str_bytes(out, bytes),
-        Node::Bytes(bytes) => {
-            out.push(b'"');
-            base64::encode_standard(out, bytes);
-            out.push(b'"');
-        }
-        Node::Struct { .. } => {
-            let PlanType::Struct(plan) = field.ty else {
-                out.extend_from_slice(b"null");
-                return;
-            };
-            write_struct_node(out, doc, node, plan, style);
-        }
-        Node::Array { .. } => out.extend_from_slice(b"null"),
-    }
-}
-
-/// Whether a present tagged field holds its default, which Kafka does not print.
-fn is_default(field: &Field, node: Node<'_>) -> bool {
-    match (field.default, node) {
-        (Default::Null, Node::Null) => true,
-        (Default::Null, _) => false,
-        (Default::Int(d), Node::Int(v)) => d == v,
-        (Default::Bool(d), Node::Bool(v)) => d == v,
-        (Default::Zero, Node::Int(v)) => v == 0,
-        (Default::Zero, Node::Bool(v)) => !v,
-        (Default::Zero, Node::Float(v)) => v == 0.0,
-        (Default::Zero, Node::Uuid(u)) => u == [0; 16],
-        (Default::Zero, Node::Str(s) | Node::Bytes(s)) => s.is_empty(),
-        (Default::Zero, Node::Array { len, .. }) => len == 0,
-        _ => false,
+        self.out.push(b'}');
+        // The struct was a value of its parent, which has written a field
+        // (or is an array, which counts its own elements).
+        self.first = false;
     }
 }
 
@@ -389,7 +398,6 @@ mod tests {
 
     #[test]
     fn integers_print_like_display() {
-        let mut buf = [0u8; 20];
         for v in [
             0,
             7,
@@ -399,15 +407,51 @@ mod tests {
             9_999,
             10_000,
             123_456_789,
+            100_000_000,
+            10_000_000_000_000_000,
             1_704_067_200_000,
         ]
         .into_iter()
         .flat_map(|v: i64| [v, -v, v + 1, v - 1])
         .chain([i64::MAX, i64::MIN])
         {
-            assert_eq!(format_int(&mut buf, v), v.to_string().as_bytes());
             let mut out = Vec::new();
             write_int(&mut out, v);
+            assert_eq!(out, v.to_string().as_bytes());
+        }
+    }
+
+    #[test]
+    fn reused_integer_text_is_the_integer() {
+        let mut writer = IntWriter::default();
+        let mut out = Vec::new();
+        let values = [
+            5,
+            5,
+            6,
+            9,
+            10,
+            11,
+            19,
+            20,
+            99,
+            100,
+            100,
+            -3,
+            -2,
+            -1,
+            0,
+            1,
+            1_704_067_200_000,
+            1_704_067_200_000,
+            1_704_067_200_001,
+            i64::MAX - 1,
+            i64::MAX,
+            i64::MIN,
+        ];
+        for v in values {
+            out.clear();
+            writer.write(&mut out, v);
             assert_eq!(out, v.to_string().as_bytes());
         }
     }

@@ -10,11 +10,13 @@
 
 use std::io::{self, Write};
 
-use super::json::{JsonStyle, write_int, write_message, write_str, write_str_bytes};
+use super::json::{IntWriter, JsonStyle, write_int, write_message, write_str, write_str_bytes};
 use super::{FLUSH_AT, base64};
 use crate::batch::{Batch, Damage};
-use crate::check::{Finding, good_offset, undecodable_kind, value_error_position};
-use crate::schema::plan;
+use crate::bytes::padded::Padded;
+use crate::check::{Finding, undecodable_kind, value_error_position};
+use crate::metadata::{ValueError, unexplained};
+use crate::record::ControlKey;
 use crate::stream::{Item, Payload, RecordItem};
 
 const STYLE: JsonStyle = JsonStyle { unknown_tags: true };
@@ -26,11 +28,16 @@ pub struct JsonLines {
     /// The file path, already JSON-quoted.
     file: Vec<u8>,
     /// `{"file":<file>,"offset":`, how every record line starts.
-    record_head: Vec<u8>,
+    record_head: Padded<128>,
     /// `,"batch":{…}` of the batch at `batch_tail_of`, which every record
     /// of that batch ends with.
-    batch_tail: Vec<u8>,
+    batch_tail: Padded<128>,
     batch_tail_of: Option<u64>,
+    /// Record offsets and timestamps, whose text is mostly reused.
+    offsets: IntWriter,
+    timestamps: IntWriter,
+    /// Where the batch tail is built before it is padded.
+    scratch: Vec<u8>,
     /// The offset of the last record read intact, for damage reports.
     last_good_offset: Option<i64>,
 }
@@ -46,9 +53,12 @@ impl JsonLines {
         JsonLines {
             line: Vec::with_capacity(FLUSH_AT + (16 << 10)),
             file: Vec::new(),
-            record_head: Vec::new(),
-            batch_tail: Vec::new(),
+            record_head: Padded::default(),
+            batch_tail: Padded::default(),
             batch_tail_of: None,
+            offsets: IntWriter::default(),
+            timestamps: IntWriter::default(),
+            scratch: Vec::new(),
             last_good_offset: None,
         }
     }
@@ -56,10 +66,10 @@ impl JsonLines {
     pub fn start_file(&mut self, display: &str) {
         self.file.clear();
         write_str(&mut self.file, display);
-        self.record_head.clear();
-        self.record_head.extend_from_slice(b"{\"file\":");
-        self.record_head.extend_from_slice(&self.file);
-        self.record_head.extend_from_slice(b",\"offset\":");
+        let mut head = b"{\"file\":".to_vec();
+        head.extend_from_slice(&self.file);
+        head.extend_from_slice(b",\"offset\":");
+        self.record_head.set(&head);
         self.batch_tail_of = None;
         self.last_good_offset = None;
     }
@@ -72,9 +82,6 @@ impl JsonLines {
     }
 
     pub fn item(&mut self, out: &mut impl Write, item: &Item<'_, '_>) -> io::Result<()> {
-        if let Some(offset) = good_offset(item) {
-            self.last_good_offset = Some(offset);
-        }
         match item {
             Item::Batch(batch) => {
                 if batch.crc_valid {
@@ -94,7 +101,11 @@ impl JsonLines {
                     ),
                 );
             }
-            Item::Record(record) => self.record(record),
+            Item::Record(record) => {
+                if self.record(record) && record.batch.crc_valid {
+                    self.last_good_offset = Some(record.offset);
+                }
+            }
             Item::Damage(damage) => self.damage(damage),
             Item::RecordsError {
                 batch,
@@ -199,72 +210,41 @@ impl JsonLines {
         self.message(&message);
     }
 
-    fn record(&mut self, item: &RecordItem<'_, '_>) {
+    /// Writes a record's line; false when its value cannot be decoded.
+    fn record(&mut self, item: &RecordItem<'_, '_>) -> bool {
         if self.batch_tail_of != Some(item.batch.position) {
             self.batch_tail_of = Some(item.batch.position);
-            batch_tail(&mut self.batch_tail, item.batch);
+            batch_tail(&mut self.scratch, item.batch);
+            self.batch_tail.set(&self.scratch);
         }
         let line = &mut self.line;
-        line.extend_from_slice(&self.record_head);
-        write_int(line, item.offset);
-        match &item.payload {
-            Payload::Metadata {
-                schema,
-                version,
-                doc,
-            } => {
-                let plan = plan::of(schema, *version);
+        self.record_head.append_to(line);
+        self.offsets.write(line, item.offset);
+        let decoded = match &item.payload {
+            Payload::Framed { plan, body } | Payload::Metadata { plan, body, .. } => {
+                let start = line.len();
                 line.push(b',');
-                line.extend_from_slice(&plan.json_head);
-                write_message(line, doc, plan, STYLE);
+                plan.json_head.append_to(line);
+                // The body must end where the message does.
+                if let Ok([]) = write_message(line, plan, body, STYLE) {
+                    true
+                } else {
+                    line.truncate(start);
+                    let error = item.value_error().unwrap_or_else(|| unexplained(plan));
+                    undecodable(line, item, None, &error);
+                    false
+                }
             }
-            Payload::Control {
-                schema,
-                version,
-                doc,
-                ..
-            } => {
-                let plan = plan::of(schema, *version);
+            Payload::Control { plan, value, .. } => {
                 line.extend_from_slice(b",\"control\":true,");
-                line.extend_from_slice(&plan.json_head);
-                write_message(line, doc, plan, STYLE);
+                plan.json_head.append_to(line);
+                let written = write_message(line, plan, value, STYLE);
+                debug_assert!(written.is_ok(), "decoded values walk");
+                true
             }
             Payload::Undecodable { control, error } => {
-                if let Some(key) = control {
-                    line.extend_from_slice(b",\"control\":true,\"type\":");
-                    write_str(
-                        line,
-                        crate::schema::control_type_name(key.control_type as u16),
-                    );
-                } else {
-                    line.extend_from_slice(b",\"type\":");
-                    match error
-                        .kind
-                        .and_then(|(key, _)| crate::schema::metadata_schema(key))
-                    {
-                        Some(schema) => write_str(line, schema.type_name()),
-                        None => line.extend_from_slice(b"null"),
-                    }
-                }
-                if let Some((_, version)) = error.kind {
-                    line.extend_from_slice(b",\"version\":");
-                    write_int(line, i64::from(version));
-                }
-                line.extend_from_slice(b",\"error\":");
-                write_str(line, undecodable_kind(*control, error));
-                line.extend_from_slice(b",\"position\":");
-                write_int(line, value_error_position(item, error) as i64);
-                line.extend_from_slice(b",\"message\":");
-                write_str(line, &error.message);
-                line.extend_from_slice(b",\"raw\":");
-                match item.record.value {
-                    Some(value) => {
-                        line.push(b'"');
-                        base64::encode_standard(line, value);
-                        line.push(b'"');
-                    }
-                    None => line.extend_from_slice(b"null"),
-                }
+                undecodable(line, item, *control, error);
+                false
             }
             Payload::Raw => {
                 line.extend_from_slice(b",\"key\":");
@@ -277,11 +257,58 @@ impl JsonLines {
                     Some(value) => write_str_bytes(line, value),
                     None => line.extend_from_slice(b"null"),
                 }
+                true
             }
-        }
+        };
         line.extend_from_slice(b",\"timestamp\":");
-        write_int(line, item.timestamp);
-        line.extend_from_slice(&self.batch_tail);
+        self.timestamps.write(line, item.timestamp);
+        self.batch_tail.append_to(line);
+        decoded
+    }
+}
+
+/// The fields of a record whose value cannot be decoded, in place of
+/// `"type"…"data"`.
+fn undecodable(
+    line: &mut Vec<u8>,
+    item: &RecordItem<'_, '_>,
+    control: Option<ControlKey>,
+    error: &ValueError,
+) {
+    if let Some(key) = control {
+        line.extend_from_slice(b",\"control\":true,\"type\":");
+        write_str(
+            line,
+            crate::schema::control_type_name(key.control_type as u16),
+        );
+    } else {
+        line.extend_from_slice(b",\"type\":");
+        match error
+            .kind
+            .and_then(|(key, _)| crate::schema::metadata_schema(key))
+        {
+            Some(schema) => write_str(line, schema.type_name()),
+            None => line.extend_from_slice(b"null"),
+        }
+    }
+    if let Some((_, version)) = error.kind {
+        line.extend_from_slice(b",\"version\":");
+        write_int(line, i64::from(version));
+    }
+    line.extend_from_slice(b",\"error\":");
+    write_str(line, undecodable_kind(control, error));
+    line.extend_from_slice(b",\"position\":");
+    write_int(line, value_error_position(item, error) as i64);
+    line.extend_from_slice(b",\"message\":");
+    write_str(line, &error.message);
+    line.extend_from_slice(b",\"raw\":");
+    match item.record.value {
+        Some(value) => {
+            line.push(b'"');
+            base64::encode_standard(line, value);
+            line.push(b'"');
+        }
+        None => line.extend_from_slice(b"null"),
     }
 }
 

@@ -4,12 +4,13 @@
 use std::io::{self, Write};
 
 use super::FLUSH_AT;
-use super::json::{JsonStyle, write_int, write_message};
+use super::json::{IntWriter, JsonStyle, write_int, write_message};
 use crate::batch::{Batch, Damage};
 use crate::files::FileKind;
+use crate::metadata::{ValueError, unexplained};
 use crate::record::Record;
-use crate::schema::value::Decoded;
-use crate::schema::{Schema, plan};
+use crate::schema::plan::MessagePlan;
+use crate::schema::walk::Malformed;
 use crate::stream::{Item, Payload, RecordItem};
 
 /// Options Kafka's dump takes that change its text.
@@ -31,6 +32,9 @@ pub struct KafkaText {
     line: Vec<u8>,
     /// The file's name, for "Found N invalid bytes at the end of NAME".
     file_name: String,
+    /// Record offsets and timestamps, whose text is mostly reused.
+    offsets: IntWriter,
+    timestamps: IntWriter,
 }
 
 impl KafkaText {
@@ -39,6 +43,8 @@ impl KafkaText {
             options,
             line: Vec::with_capacity(FLUSH_AT + (16 << 10)),
             file_name: String::new(),
+            offsets: IntWriter::default(),
+            timestamps: IntWriter::default(),
         }
     }
 
@@ -70,7 +76,12 @@ impl KafkaText {
         let line = &mut self.line;
         match item {
             Item::Batch(batch) => batch_line(line, batch),
-            Item::Record(record) => record_line(line, record, self.options),
+            Item::Record(record) => record_line(
+                line,
+                record,
+                self.options,
+                [&mut self.offsets, &mut self.timestamps],
+            ),
             Item::Damage(damage) => damage_line(line, damage, &self.file_name),
             Item::RecordsError {
                 batch,
@@ -184,18 +195,23 @@ fn bool_text(v: bool) -> &'static [u8] {
 
 /// Kafka's per-record line: `| offset: …` metadata unless skipped, then the
 /// control record description or the payload.
-fn record_line(line: &mut Vec<u8>, item: &RecordItem<'_, '_>, options: KafkaOptions) {
+fn record_line(
+    line: &mut Vec<u8>,
+    item: &RecordItem<'_, '_>,
+    options: KafkaOptions,
+    [offsets, timestamps]: [&mut IntWriter; 2],
+) {
     let record = &item.record;
     let mut prefix: &[u8] = b"| ";
     if !options.skip_record_metadata {
         line.extend_from_slice(b"| offset: ");
-        push_int(line, item.offset);
+        offsets.write(line, item.offset);
         line.extend_from_slice(if item.batch.header.is_log_append_time() {
             b" LogAppendTime: "
         } else {
             b" CreateTime: "
         });
-        push_int(line, item.timestamp);
+        timestamps.write(line, item.timestamp);
         line.extend_from_slice(b" keySize: ");
         push_int(line, record.key_size().into());
         line.extend_from_slice(b" valueSize: ");
@@ -217,20 +233,16 @@ fn record_line(line: &mut Vec<u8>, item: &RecordItem<'_, '_>, options: KafkaOpti
     }
     if !item.batch.header.is_control() {
         match &item.payload {
-            Payload::Metadata {
-                schema,
-                version,
-                doc,
-            } => {
+            Payload::Framed { plan, body } | Payload::Metadata { plan, body, .. } => {
+                let start = line.len();
                 line.extend_from_slice(b" payload: ");
-                metadata_json(line, schema, *version, doc);
+                if metadata_json(line, plan, body).is_err() {
+                    line.truncate(start);
+                    let error = item.value_error().unwrap_or_else(|| unexplained(plan));
+                    undecodable(line, item, &error);
+                }
             }
-            Payload::Undecodable { error, .. } => {
-                line.extend_from_slice(b" payload: Error at ");
-                push_int(line, item.offset);
-                line.extend_from_slice(b", skipping. ");
-                line.extend_from_slice(error.kafka_message.as_bytes());
-            }
+            Payload::Undecodable { error, .. } => undecodable(line, item, error),
             Payload::Raw => {
                 if let Some(key) = record.key {
                     line.extend_from_slice(prefix);
@@ -258,13 +270,26 @@ fn header_keys(line: &mut Vec<u8>, record: &Record<'_>) {
     }
 }
 
-/// `{"type":…,"version":…,"data":{…}}`, as Kafka's metadata decoder prints.
-pub fn metadata_json(line: &mut Vec<u8>, schema: &'static Schema, version: u16, doc: &Decoded<'_>) {
-    let plan = plan::of(schema, version);
+/// What Kafka's dump prints for a value it cannot decode.
+fn undecodable(line: &mut Vec<u8>, item: &RecordItem<'_, '_>, error: &ValueError) {
+    line.extend_from_slice(b" payload: Error at ");
+    push_int(line, item.offset);
+    line.extend_from_slice(b", skipping. ");
+    line.extend_from_slice(error.kafka_message.as_bytes());
+}
+
+/// `{"type":…,"version":…,"data":{…}}`, as Kafka's metadata decoder prints,
+/// of the message `body` of `plan`; `Err` (and partial text) when the body
+/// is malformed.
+pub fn metadata_json(line: &mut Vec<u8>, plan: &MessagePlan, body: &[u8]) -> Result<(), Malformed> {
     line.push(b'{');
-    line.extend_from_slice(&plan.json_head);
-    write_message(line, doc, plan, KAFKA_STYLE);
+    plan.json_head.append_to(line);
+    // The body must end where the message does.
+    let [] = write_message(line, plan, body, KAFKA_STYLE)? else {
+        return Err(Malformed);
+    };
     line.push(b'}');
+    Ok(())
 }
 
 /// What Kafka 3.6 prints after a control record's metadata.
@@ -272,27 +297,29 @@ fn control_text(line: &mut Vec<u8>, payload: &Payload<'_, '_>) {
     match payload {
         Payload::Control {
             key,
-            schema,
-            version,
+            plan,
+            value,
             doc,
         } => match key.control_type {
             0 | 1 => {
                 line.extend_from_slice(b" endTxnMarker: ");
-                line.extend_from_slice(schema.type_name().as_bytes());
+                line.extend_from_slice(plan.schema.type_name().as_bytes());
                 line.extend_from_slice(b" coordinatorEpoch: ");
                 let epoch = doc
-                    .root(schema)
+                    .root(plan.schema)
                     .get("coordinatorEpoch")
                     .and_then(|n| n.int());
                 push_int(line, epoch.unwrap_or_default());
             }
             3 => {
                 line.extend_from_slice(b" SnapshotHeader ");
-                write_message(line, doc, plan::of(schema, *version), KAFKA_STYLE);
+                let written = write_message(line, plan, value, KAFKA_STYLE);
+                debug_assert!(written.is_ok(), "decoded values walk");
             }
             4 => {
                 line.extend_from_slice(b" SnapshotFooter ");
-                write_message(line, doc, plan::of(schema, *version), KAFKA_STYLE);
+                let written = write_message(line, plan, value, KAFKA_STYLE);
+                debug_assert!(written.is_ok(), "decoded values walk");
             }
             other => control_type_text(line, other),
         },

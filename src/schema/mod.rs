@@ -6,6 +6,7 @@ pub mod plan;
 pub mod table;
 pub mod types;
 pub mod value;
+pub mod walk;
 
 pub use decode::{decode, decode_planned};
 pub use encode::{EncodeError, encode};

@@ -11,6 +11,7 @@ use std::sync::{Mutex, OnceLock};
 
 use super::table::{CONTROL, METADATA};
 use super::types::{Field, Kind, Schema, Type};
+use crate::bytes::padded::Padded;
 
 /// One message schema at one version.
 #[derive(Debug)]
@@ -20,7 +21,7 @@ pub struct MessagePlan {
     pub root: &'static StructPlan,
     /// `"type":"TOPIC_RECORD","version":2,"data":`: how both output formats
     /// introduce the message's JSON.
-    pub json_head: Box<[u8]>,
+    pub json_head: Padded<64>,
 }
 
 /// A struct (the message itself or a nested one) at one version.
@@ -49,11 +50,12 @@ pub struct FieldPlan {
     pub ty: PlanType,
     pub array: bool,
     pub nullable: bool,
-    pub tagged: bool,
+    /// The tag number, for a tagged field.
+    pub tag: Option<u32>,
     /// The smallest encoding of one value (of one element, for arrays).
     pub min_size: usize,
     /// `,"name":`; the comma is skipped before a struct's first field.
-    pub json_key: Box<[u8]>,
+    pub json_key: Padded<32>,
 }
 
 /// A field's wire type, with nested structs already planned.
@@ -163,7 +165,7 @@ fn leak_message(schema: &'static Schema, version: u16) -> &'static MessagePlan {
         schema,
         version,
         root: leak_struct(schema.fields, version, schema.is_flexible(version)),
-        json_head: json_head.into_boxed_slice(),
+        json_head: Padded::new(&json_head),
     }))
 }
 
@@ -174,7 +176,11 @@ fn leak_struct(fields: &'static [Field], version: u16, flexible: bool) -> &'stat
         .filter(|(_, f)| f.versions.contains(version))
         .map(|(slot, field)| field_plan(field, slot, version, flexible))
         .collect();
-    let untagged: Vec<FieldPlan> = present.iter().filter(|f| !f.tagged).cloned().collect();
+    let untagged: Vec<FieldPlan> = present
+        .iter()
+        .filter(|f| f.tag.is_none())
+        .cloned()
+        .collect();
     let mut by_tag: Vec<Option<u16>> = Vec::new();
     for (i, f) in present.iter().enumerate() {
         let Some(tag) = f.field.tag_in(version) else {
@@ -256,11 +262,9 @@ fn field_plan(field: &'static Field, slot: usize, version: u16, flexible: bool) 
         ty,
         array: field.array,
         nullable: field.nullable.contains(version),
-        tagged: field.tag_in(version).is_some(),
+        tag: field.tag_in(version),
         min_size,
-        json_key: format!(",\"{}\":", field.name)
-            .into_bytes()
-            .into_boxed_slice(),
+        json_key: Padded::new(format!(",\"{}\":", field.name).as_bytes()),
     }
 }
 
@@ -288,9 +292,12 @@ mod tests {
         assert_eq!(names, ["partitionId", "topicId"]);
         let leader = plan.root.by_tag[1].expect("tag 1");
         assert_eq!(plan.root.present[leader as usize].field.name, "leader");
-        assert_eq!(&*plan.root.present[0].json_key, b",\"partitionId\":");
         assert_eq!(
-            &*plan.json_head,
+            plan.root.present[0].json_key.as_bytes(),
+            b",\"partitionId\":"
+        );
+        assert_eq!(
+            plan.json_head.as_bytes(),
             b"\"type\":\"PARTITION_CHANGE_RECORD\",\"version\":2,\"data\":"
         );
     }

@@ -248,7 +248,7 @@ fn holds_default(flexible: bool, field: &FieldPlan, data: &[u8]) -> Result<bool,
 }
 
 /// A field's value: a scalar, a struct, or an array of either.
-#[inline]
+#[inline(always)]
 fn field_value<'a, V: Visitor<'a>>(
     parent: &'static StructPlan,
     field: &FieldPlan,
@@ -318,7 +318,7 @@ fn fixed<const N: usize>(input: &[u8]) -> Result<(&[u8], &[u8; N]), Malformed> {
     Ok((rest, bytes))
 }
 
-#[inline]
+#[inline(always)]
 fn single_value<'a, V: Visitor<'a>>(
     flexible: bool,
     field: &FieldPlan,

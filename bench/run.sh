@@ -59,44 +59,44 @@ generate() {
 }
 
 # Runs a command $runs times with stdout to /dev/null; prints
-# "median_seconds max_rss_kb".
+# "median_seconds max_rss_kb median_cpu_seconds" (CPU = user + system).
 measure() {
-    local times=() rss=0 start end kb
+    local times=() cpus=() rss=0 start end kb
     for ((i = 0; i < runs; i++)); do
         start=$(date +%s%N)
-        /usr/bin/time -f %M -o "$out/.rss" "$@" > /dev/null 2> "$out/.stderr" || {
+        /usr/bin/time -f '%M %U %S' -o "$out/.rss" "$@" > /dev/null 2> "$out/.stderr" || {
             echo "failed: $* ($(tail -1 "$out/.stderr"))" >&2
-            echo "fail fail"
+            echo "fail fail fail"
             return
         }
         end=$(date +%s%N)
         times+=($(((end - start) / 1000)))
-        kb=$(tail -1 "$out/.rss")
+        read -r kb user system < <(tail -1 "$out/.rss")
+        cpus+=("$(awk -v u="$user" -v s="$system" 'BEGIN {printf "%.2f", u + s}')")
         ((kb > rss)) && rss=$kb
     done
-    local median
+    local median cpu
     median=$(printf '%s\n' "${times[@]}" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
-    echo "$(awk -v us="$median" 'BEGIN {printf "%.3f", us / 1e6}') $rss"
+    cpu=$(printf '%s\n' "${cpus[@]}" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
+    echo "$(awk -v us="$median" 'BEGIN {printf "%.3f", us / 1e6}') $rss $cpu"
 }
 
 row() {
     local scale=$1 input=$2 what=$3
     shift 3
-    local bytes mb result seconds rss
+    local bytes mb seconds rss cpu
     bytes=$(stat -c %s "$input")
     mb=$(awk -v b="$bytes" 'BEGIN {printf "%.0f", b / 1e6}')
     if [[ "$1" == "n/a" ]]; then
-        printf '| %s | %s MB | %s | n/a (not built) | | |\n' "${scale}x" "$mb" "$what"
+        printf '| %s | %s MB | %s | n/a (not built) | | | |\n' "${scale}x" "$mb" "$what"
         return
     fi
-    result=$(measure "$@")
-    seconds=${result% *}
-    rss=${result#* }
+    read -r seconds rss cpu < <(measure "$@")
     if [[ "$seconds" == fail ]]; then
-        printf '| %s | %s MB | %s | failed | | |\n' "${scale}x" "$mb" "$what"
+        printf '| %s | %s MB | %s | failed | | | |\n' "${scale}x" "$mb" "$what"
         return
     fi
-    printf '| %s | %s MB | %s | %s s | %s | %s MB |\n' "${scale}x" "$mb" "$what" "$seconds" \
+    printf '| %s | %s MB | %s | %s s | %s s | %s | %s MB |\n' "${scale}x" "$mb" "$what" "$seconds" "$cpu" \
         "$(awk -v b="$bytes" -v s="$seconds" 'BEGIN {printf "%.0f MB/s", b / 1e6 / (s > 0 ? s : 0.001)}')" \
         "$(awk -v k="$rss" 'BEGIN {printf "%.1f", k / 1024}')"
 }
@@ -119,10 +119,10 @@ done
 echo
 echo "kraftlog benchmarks: $(git rev-parse --short HEAD 2>/dev/null || echo '?'), $(date -u +%Y-%m-%d)"
 echo "machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(nproc) cores; load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "wall time = median of $runs run(s), one process, output to /dev/null; peak RSS = largest of the runs"
+echo "wall and CPU (user + system) time = median of $runs run(s), one process, output to /dev/null; peak RSS = largest of the runs"
 echo
-echo "| size | input | command | wall | input rate | peak RSS |"
-echo "| --- | --- | --- | --- | --- | --- |"
+echo "| size | input | command | wall | CPU | input rate | peak RSS |"
+echo "| --- | --- | --- | --- | --- | --- | --- |"
 i=0
 for scale in $scales; do
     log=${logs[$i]}

@@ -423,6 +423,36 @@ fn unknown_types_versions_and_bad_varints_are_named() {
             ),
         ]
     );
+
+    // --verify names the same values, at the same positions.
+    let (out, code) = run(dir.path(), &["--verify", "--files", name]);
+    assert_eq!(code, 1, "{out}");
+    let damage: Vec<&str> = out.lines().take_while(|l| !l.starts_with('|')).collect();
+    assert_eq!(
+        damage,
+        [
+            format!(
+                "{name}: position {}: unknown-record-type: record at offset 0: unknown metadata record type 100 (version 0) (last good offset: none)",
+                value_at(0) + 3
+            ),
+            format!(
+                "{name}: position {}: unknown-record-version: record at offset 1: TOPIC_RECORD version 99 is unknown (known: 0-0) (last good offset: none)",
+                value_at(1) + 3
+            ),
+            format!(
+                "{name}: position {}: bad-record-value: record at offset 2: bad metadata frame: type: varint is too long (last good offset: none)",
+                value_at(2) + 1
+            ),
+            format!(
+                "{name}: position {}: bad-record-value: record at offset 3: cannot decode TOPIC_RECORD v0: varint is too long (last good offset: none)",
+                value_at(3) + 3
+            ),
+            format!(
+                "{name}: position {}: bad-record: invalid record in the batch at offset 4: varint is too long (last good offset: none)",
+                bad_start as u64 + 61
+            ),
+        ]
+    );
 }
 
 /// `batch` with its records count replaced and its CRC made valid again.

@@ -13,14 +13,13 @@
 #[allow(dead_code)]
 mod generator;
 
-use std::fs::File;
 use std::hint::black_box;
-use std::io::{self, BufWriter};
+use std::io;
 use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use generator::{BatchWriter, Cluster, Shape};
+use generator::Shape;
 use kraftlog::batch::{self, Mode};
 use kraftlog::bytes::source::Source;
 use kraftlog::image::load::Loader;
@@ -39,9 +38,7 @@ fn generated_log() -> PathBuf {
         brokers: 12,
         seed: 42,
     };
-    let mut log = BatchWriter::new(BufWriter::new(File::create(&path).unwrap()), false);
-    Cluster::new(shape).write_log(&mut log).unwrap();
-    log.finish().unwrap();
+    generator::write_segment(&path, shape).unwrap();
     path
 }
 

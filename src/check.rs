@@ -213,6 +213,12 @@ impl FileChecks {
         }
     }
 
+    /// Continues a file after an intact batch with these base and last
+    /// offsets, as if it had been checked.
+    pub fn resume_after(&mut self, base_offset: i64, last_offset: i64) {
+        self.previous = Some((base_offset, last_offset));
+    }
+
     /// Looks at the next item; findings it reveals are reported through
     /// `found` before the item itself should be shown.
     pub fn item(&mut self, item: &Item<'_, '_>, mut found: impl FnMut(Finding)) {

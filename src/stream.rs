@@ -147,6 +147,16 @@ pub fn read_file(
 pub fn read_source(
     source: &mut Source,
     options: ReadOptions,
+    on_item: impl FnMut(Item<'_, '_>) -> ControlFlow<()>,
+) -> io::Result<()> {
+    read_source_from(source, 0, options, on_item)
+}
+
+/// [`read_source`] from the batch boundary at `start`.
+pub fn read_source_from(
+    source: &mut Source,
+    start: u64,
+    options: ReadOptions,
     mut on_item: impl FnMut(Item<'_, '_>) -> ControlFlow<()>,
 ) -> io::Result<()> {
     if let Some(max) = options.max_bytes {
@@ -154,7 +164,7 @@ pub fn read_source(
     }
     // One node buffer for every record: its allocation is reused.
     let mut storage: Vec<Node<'static>> = Vec::new();
-    batch::walk(source, options.mode, |event| match event {
+    batch::walk_from(source, options.mode, start, |event| match event {
         batch::Event::Damage(damage) => on_item(Item::Damage(damage)),
         batch::Event::Batch(batch) => {
             on_item(Item::Batch(&batch))?;

@@ -13,6 +13,7 @@
 
 use std::collections::BTreeMap;
 use std::io::{self, Write};
+use std::path::Path;
 
 use kraftlog::batch::writer::{BatchSpec, RecordSpec, control_record, metadata_value, write_batch};
 use kraftlog::output::base64::uuid_string;
@@ -893,4 +894,14 @@ fn partition_change(
         data["leader"] = json!(leader);
     }
     (&PARTITION_CHANGE, 0, data)
+}
+
+/// Writes the log of `shape` as a new segment file at `path` (for tests and
+/// benchmarks that need a log of some size).
+pub fn write_segment(path: &Path, shape: Shape) -> io::Result<()> {
+    let file = io::BufWriter::new(std::fs::File::create(path)?);
+    let mut log = BatchWriter::new(file, false);
+    Cluster::new(shape).write_log(&mut log)?;
+    log.finish()?;
+    Ok(())
 }

@@ -226,9 +226,15 @@ const CRC_START_CREDIT: u64 = 16 << 20;
 
 impl Scanner {
     pub fn new(mode: Mode) -> Scanner {
+        Scanner::starting_at(mode, 0)
+    }
+
+    /// A scanner whose first batch starts at `pos`: for reading a file
+    /// from a batch boundary found before.
+    pub fn starting_at(mode: Mode, pos: u64) -> Scanner {
         Scanner {
             mode,
-            pos: 0,
+            pos,
             state: State::Normal,
             cause: None,
             crc_credit: CRC_START_CREDIT,

@@ -11,9 +11,19 @@ use crate::bytes::source::Source;
 pub fn walk(
     source: &mut Source,
     mode: Mode,
+    on_event: impl FnMut(Event<'_>) -> ControlFlow<()>,
+) -> io::Result<()> {
+    walk_from(source, mode, 0, on_event)
+}
+
+/// [`walk`] from the batch boundary at `start`.
+pub fn walk_from(
+    source: &mut Source,
+    mode: Mode,
+    start: u64,
     mut on_event: impl FnMut(Event<'_>) -> ControlFlow<()>,
 ) -> io::Result<()> {
-    let mut scanner = Scanner::new(mode);
+    let mut scanner = Scanner::starting_at(mode, start);
     loop {
         let (window, start, end) = source.window();
         match scanner.step(window, start, end) {

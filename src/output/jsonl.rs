@@ -25,6 +25,9 @@ const STYLE: JsonStyle = JsonStyle { unknown_tags: true };
 pub struct JsonLines {
     /// Lines not yet written (see [`FLUSH_AT`]).
     line: Vec<u8>,
+    /// When to write the lines out: [`FLUSH_AT`], or never while they are
+    /// held (see `hold_lines`).
+    flush_at: usize,
     /// The file path, already JSON-quoted.
     file: Vec<u8>,
     /// `{"file":<file>,"offset":`, how every record line starts.
@@ -52,6 +55,7 @@ impl JsonLines {
     pub fn new() -> JsonLines {
         JsonLines {
             line: Vec::with_capacity(FLUSH_AT + (16 << 10)),
+            flush_at: FLUSH_AT,
             file: Vec::new(),
             record_head: Padded::default(),
             batch_tail: Padded::default(),
@@ -72,6 +76,27 @@ impl JsonLines {
         self.record_head.set(&head);
         self.batch_tail_of = None;
         self.last_good_offset = None;
+    }
+
+    /// The offset of the last record read intact (its batch's CRC matches
+    /// and its value decodes), which damage reports name.
+    pub fn last_good_offset(&self) -> Option<i64> {
+        self.last_good_offset
+    }
+
+    /// Continues a file whose earlier part left this last good offset.
+    pub fn resume(&mut self, last_good_offset: Option<i64>) {
+        self.last_good_offset = last_good_offset;
+    }
+
+    /// See [`super::hold_lines`].
+    pub fn hold_lines(&mut self, buffer: Vec<u8>) {
+        super::hold_lines(&mut self.line, &mut self.flush_at, buffer);
+    }
+
+    /// The lines held so far.
+    pub fn take_lines(&mut self) -> Vec<u8> {
+        std::mem::take(&mut self.line)
     }
 
     /// Writes out the lines gathered so far.
@@ -142,7 +167,7 @@ impl JsonLines {
             }
         }
         self.line.extend_from_slice(b"}\n");
-        if self.line.len() >= FLUSH_AT {
+        if self.line.len() >= self.flush_at {
             self.flush(out)?;
         }
         Ok(())
@@ -165,7 +190,7 @@ impl JsonLines {
         let message = finding.to_string();
         self.message(&message);
         self.line.extend_from_slice(b"}\n");
-        if self.line.len() >= FLUSH_AT {
+        if self.line.len() >= self.flush_at {
             self.flush(out)?;
         }
         Ok(())

@@ -30,6 +30,9 @@ pub struct KafkaText {
     options: KafkaOptions,
     /// Lines not yet written (see [`FLUSH_AT`]).
     line: Vec<u8>,
+    /// When to write the lines out: [`FLUSH_AT`], or never while they are
+    /// held (see `hold_lines`).
+    flush_at: usize,
     /// The file's name, for "Found N invalid bytes at the end of NAME".
     file_name: String,
     /// Record offsets and timestamps, whose text is mostly reused.
@@ -42,6 +45,7 @@ impl KafkaText {
         KafkaText {
             options,
             line: Vec::with_capacity(FLUSH_AT + (16 << 10)),
+            flush_at: FLUSH_AT,
             file_name: String::new(),
             offsets: IntWriter::default(),
             timestamps: IntWriter::default(),
@@ -50,7 +54,7 @@ impl KafkaText {
 
     /// `Dumping PATH` and the line that says what the file is.
     pub fn start_file(&mut self, display: &str, file_name: &str, kind: FileKind) {
-        self.file_name = file_name.to_string();
+        self.continue_file(file_name);
         let line = &mut self.line;
         let _ = writeln!(line, "Dumping {display}");
         let _ = match kind {
@@ -63,6 +67,21 @@ impl KafkaText {
             }
             _ => Ok(()),
         };
+    }
+
+    /// Takes up a file whose first lines were printed elsewhere.
+    pub fn continue_file(&mut self, file_name: &str) {
+        self.file_name = file_name.to_string();
+    }
+
+    /// See [`super::hold_lines`].
+    pub fn hold_lines(&mut self, buffer: Vec<u8>) {
+        super::hold_lines(&mut self.line, &mut self.flush_at, buffer);
+    }
+
+    /// The lines held so far.
+    pub fn take_lines(&mut self) -> Vec<u8> {
+        std::mem::take(&mut self.line)
     }
 
     /// Writes out the lines gathered so far.
@@ -120,7 +139,7 @@ impl KafkaText {
                 );
             }
         }
-        if line.len() >= FLUSH_AT {
+        if line.len() >= self.flush_at {
             self.flush(out)?;
         }
         Ok(())

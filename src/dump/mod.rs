@@ -1,0 +1,350 @@
+//! kdump's work: read each input and print it in the chosen format.
+
+mod ranges;
+
+use std::io::{self, Write};
+use std::ops::ControlFlow;
+use std::path::{Path, PathBuf};
+
+use crate::batch::Mode;
+use crate::bytes::source::Source;
+use crate::check::FileChecks;
+use crate::error::Error;
+use crate::files::{self, FileKind};
+use crate::output::jsonl::JsonLines;
+use crate::output::kafka::{KafkaOptions, KafkaText};
+use crate::output::progress::Progress;
+use crate::stream::{self, Decoder, Item, ReadOptions};
+
+/// The output formats.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    /// One JSON object per record (default).
+    JsonLines,
+    /// Kafka's `kafka-dump-log.sh --cluster-metadata-decoder` text.
+    Kafka,
+}
+
+#[derive(Clone, Debug)]
+pub struct DumpOptions {
+    pub format: Format,
+    pub kafka: KafkaOptions,
+    /// Force the metadata decoder (`--cluster-metadata-decoder`).
+    pub metadata_decoder: bool,
+    /// `--print-data-log`: without `--cluster-metadata-decoder`, values are
+    /// printed as strings, as Kafka's default decoder does.
+    pub print_data_log: bool,
+    pub max_bytes: Option<u64>,
+    /// Draw a progress bar on stderr for large inputs.
+    pub progress: bool,
+    pub parallel: Parallel,
+}
+
+/// How big segments are split between threads (see `ranges.rs`).
+#[derive(Clone, Copy, Debug)]
+pub struct Parallel {
+    /// Threads that format; 1 formats everything in order on the caller's.
+    pub threads: usize,
+    /// Segments smaller than this are not split.
+    pub min_file_bytes: u64,
+    /// Input bytes per range.
+    pub range_bytes: u64,
+}
+
+impl Default for Parallel {
+    fn default() -> Self {
+        Parallel {
+            threads: std::thread::available_parallelism().map_or(1, |n| n.get().min(4)),
+            min_file_bytes: 8 << 20,
+            range_bytes: 512 << 10,
+        }
+    }
+}
+
+/// One input file and how to read it.
+struct FileJob<'j> {
+    path: &'j Path,
+    /// The path as Kafka prints it.
+    display: &'j str,
+    /// The file name, for Kafka's messages about it.
+    name: &'j str,
+    kind: FileKind,
+    read: ReadOptions,
+}
+
+/// Where to take up a file, and the state its earlier part left: the batch
+/// before (for the offset-order checks) and the last good offset (for
+/// damage reports).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+struct Resume {
+    start: u64,
+    previous: Option<(i64, i64)>,
+    last_good_offset: Option<i64>,
+}
+
+/// Formats one file's items in the chosen format; JSON Lines adds our
+/// findings across batches (Kafka's text has no place for them).
+struct Formatter {
+    format: Format,
+    kafka: KafkaText,
+    jsonl: JsonLines,
+    checks: FileChecks,
+}
+
+impl Formatter {
+    fn new(options: &DumpOptions, job: &FileJob<'_>) -> Formatter {
+        let mut formatter = Formatter {
+            format: options.format,
+            kafka: KafkaText::new(options.kafka),
+            jsonl: JsonLines::new(),
+            checks: FileChecks::for_path(job.path),
+        };
+        formatter.kafka.continue_file(job.name);
+        formatter.jsonl.start_file(job.display);
+        formatter
+    }
+
+    /// The lines that open a file (Kafka's `Dumping …`).
+    fn start_file(&mut self, job: &FileJob<'_>) {
+        if self.format == Format::Kafka {
+            self.kafka.start_file(job.display, job.name, job.kind);
+        }
+    }
+
+    fn resume(&mut self, at: &Resume) {
+        if let Some((base_offset, last_offset)) = at.previous {
+            self.checks.resume_after(base_offset, last_offset);
+        }
+        self.jsonl.resume(at.last_good_offset);
+    }
+
+    /// Formats one item; whether it was intact: a batch whose CRC matches
+    /// or a record (in JSON Lines, one whose value decodes), revealing no
+    /// finding.
+    fn item(&mut self, out: &mut impl Write, item: &Item<'_, '_>) -> io::Result<bool> {
+        let mut intact = match item {
+            Item::Batch(batch) => batch.crc_valid,
+            Item::Record(_) => true,
+            _ => false,
+        };
+        match self.format {
+            Format::Kafka => self.kafka.item(out, item)?,
+            Format::JsonLines => {
+                let mut written = Ok(());
+                let jsonl = &mut self.jsonl;
+                self.checks.item(item, |finding| {
+                    intact = false;
+                    if written.is_ok() {
+                        written = jsonl.finding(out, &finding);
+                    }
+                });
+                written?;
+                self.jsonl.item(out, item)?;
+                if let Item::Record(record) = item {
+                    intact &= self.jsonl.last_good_offset() == Some(record.offset);
+                }
+            }
+        }
+        Ok(intact)
+    }
+
+    /// Findings that only the end of the file reveals.
+    fn finish(&mut self, out: &mut impl Write) -> io::Result<()> {
+        if self.format == Format::JsonLines {
+            let mut written = Ok(());
+            let jsonl = &mut self.jsonl;
+            self.checks.finish(|finding| {
+                if written.is_ok() {
+                    written = jsonl.finding(out, &finding);
+                }
+            });
+            written?;
+        }
+        Ok(())
+    }
+
+    fn flush(&mut self, out: &mut impl Write) -> io::Result<()> {
+        self.kafka.flush(out)?;
+        self.jsonl.flush(out)
+    }
+
+    /// Keeps the text in `buffer` until [`Self::take_text`] (see
+    /// `hold_lines`).
+    fn hold_text(&mut self, buffer: Vec<u8>) {
+        match self.format {
+            Format::Kafka => self.kafka.hold_lines(buffer),
+            Format::JsonLines => self.jsonl.hold_lines(buffer),
+        }
+    }
+
+    fn take_text(&mut self) -> Vec<u8> {
+        match self.format {
+            Format::Kafka => self.kafka.take_lines(),
+            Format::JsonLines => self.jsonl.take_lines(),
+        }
+    }
+}
+
+/// What a dump found, for the exit code.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct DumpSummary {
+    pub files: usize,
+    /// Files that could not be read at all.
+    pub failed: usize,
+}
+
+/// Expands directories into their segments and snapshots, in offset order.
+pub fn expand_inputs(inputs: &[PathBuf]) -> Vec<Result<PathBuf, Error>> {
+    let mut out = Vec::new();
+    for input in inputs {
+        if input.is_dir() {
+            match files::list_dir(input) {
+                Ok(list) => out.extend(list.into_iter().map(Ok)),
+                Err(e) => out.push(Err(Error::io(input, e))),
+            }
+        } else {
+            out.push(Ok(input.clone()));
+        }
+    }
+    out
+}
+
+/// How Kafka's `new File(arg)` prints a path: no repeated or trailing `/`.
+pub fn display_path(path: &Path) -> String {
+    let text = path.to_string_lossy();
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if c == '/' && out.ends_with('/') {
+            continue;
+        }
+        out.push(c);
+    }
+    if out.len() > 1 && out.ends_with('/') {
+        out.pop();
+    }
+    out
+}
+
+/// Dumps every input to `out`; unreadable files are reported on `err`.
+pub fn dump(
+    inputs: &[PathBuf],
+    options: &DumpOptions,
+    out: &mut impl Write,
+    err: &mut impl Write,
+) -> io::Result<DumpSummary> {
+    let mut summary = DumpSummary::default();
+    let inputs = expand_inputs(inputs);
+    let total = inputs
+        .iter()
+        .flatten()
+        .filter_map(|path| path.metadata().ok())
+        .map(|m| m.len())
+        .sum();
+    let mut progress = Progress::new(total, options.progress);
+    for input in inputs {
+        let path = match input {
+            Ok(path) => path,
+            Err(e) => {
+                summary.failed += 1;
+                progress.clear();
+                writeln!(err, "kdump: {e}")?;
+                continue;
+            }
+        };
+        summary.files += 1;
+        let display = display_path(&path);
+        let kind = FileKind::of(&path);
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let decoder = if options.metadata_decoder
+            || !(options.print_data_log || files::is_other_topic(&path))
+        {
+            Decoder::Metadata
+        } else {
+            Decoder::Raw
+        };
+        let job = FileJob {
+            path: &path,
+            display: &display,
+            name: &name,
+            kind,
+            read: ReadOptions {
+                mode: match options.format {
+                    Format::Kafka => Mode::Kafka,
+                    Format::JsonLines => Mode::Recover,
+                },
+                decoder,
+                max_bytes: options.max_bytes,
+            },
+        };
+        let mut formatter = Formatter::new(options, &job);
+        // Like Kafka's dump, `Dumping …` comes first, even for a file that
+        // then cannot be read.
+        formatter.start_file(&job);
+        if let Err(e) = std::fs::metadata(&path) {
+            summary.failed += 1;
+            formatter.flush(out)?;
+            out.flush()?;
+            progress.clear();
+            writeln!(err, "kdump: {}", Error::io(&path, e))?;
+            continue;
+        }
+        if !kind.is_readable() {
+            formatter.flush(out)?;
+            out.flush()?;
+            progress.clear();
+            writeln!(err, "Ignoring unknown file {display}")?;
+            continue;
+        }
+        // A big segment is formatted by several threads as far as it is
+        // intact; the rest (all of it, for other files) in order here.
+        let mut resume = Resume::default();
+        if ranges::worth_it(&job, options) {
+            formatter.flush(out)?;
+            match ranges::dump(&job, options, out, &mut progress)? {
+                None => {
+                    progress.finish_input(path.metadata().map_or(0, |m| m.len()));
+                    continue;
+                }
+                Some(at) => resume = at,
+            }
+        }
+        formatter.resume(&resume);
+        let mut write_error = None;
+        let result = (|| {
+            let mut source = Source::open(&path, kind.is_immutable())?;
+            if let Some(max) = options.max_bytes {
+                source.limit(max);
+            }
+            stream::read_source_from(&mut source, resume.start, job.read, |item| {
+                if let Item::Batch(batch) = &item {
+                    progress.at(batch.position);
+                }
+                match formatter.item(out, &item) {
+                    Ok(_) => ControlFlow::Continue(()),
+                    Err(e) => {
+                        write_error = Some(e);
+                        ControlFlow::Break(())
+                    }
+                }
+            })
+        })();
+        if let Some(e) = write_error {
+            return Err(e);
+        }
+        if result.is_ok() {
+            formatter.finish(out)?;
+        }
+        formatter.flush(out)?;
+        progress.finish_input(path.metadata().map_or(0, |m| m.len()));
+        if let Err(e) = result {
+            summary.failed += 1;
+            out.flush()?;
+            progress.clear();
+            writeln!(err, "kdump: {}", Error::io(&path, e))?;
+        }
+    }
+    Ok(summary)
+}

@@ -16,6 +16,7 @@ pub mod hostile;
 pub mod image;
 pub mod metadata;
 pub mod output;
+pub mod ranges;
 pub mod record;
 pub mod schema;
 pub mod shell;

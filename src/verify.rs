@@ -12,10 +12,12 @@ use std::path::{Path, PathBuf};
 use comfy_table::{CellAlignment, Table, presets};
 
 use crate::batch::Mode;
+use crate::bytes::source::Source;
 use crate::check::{FileChecks, Finding, undecodable_kind, value_error_position};
 use crate::dump::{display_path, expand_inputs};
 use crate::files::{self, FileKind};
 use crate::metadata::ValueError;
+use crate::ranges::{self, Cut, Parallel, RangeWork};
 use crate::stream::{self, Decoder, Item, Payload, ReadOptions};
 
 /// Exit code: nothing damaged.
@@ -76,13 +78,14 @@ impl VerifySummary {
     }
 }
 
-/// Checks one file.
-pub fn verify_file(path: &Path, max_bytes: Option<u64>) -> FileVerdict {
+/// Checks one file, big segments by ranges on several threads.
+pub fn verify_file(path: &Path, max_bytes: Option<u64>, parallel: Parallel) -> FileVerdict {
     let mut verdict = FileVerdict {
         display: display_path(path),
         ..FileVerdict::default()
     };
-    if !FileKind::of(path).is_readable() {
+    let kind = FileKind::of(path);
+    if !kind.is_readable() {
         verdict.read_error = Some("not a segment or snapshot".into());
         return verdict;
     }
@@ -95,48 +98,152 @@ pub fn verify_file(path: &Path, max_bytes: Option<u64>) -> FileVerdict {
         },
         max_bytes,
     };
-    let mut checks = FileChecks::for_path(path);
-    let mut last_good_offset = None;
-    let result = stream::read_file(path, options, |item| {
-        checks.item(&item, |finding| {
-            verdict
-                .damage
-                .push(finding_report(&finding, last_good_offset));
+    let mut checker = Checker::new(path);
+    let mut start = 0;
+    if parallel.worth_it(path, kind, max_bytes) {
+        let ranges = Ranges { path, options };
+        let split = ranges::run(path, parallel, &ranges, |_, part: &mut Checker| {
+            checker.add(part);
+            Ok(())
         });
-        let value_error = match &item {
+        match split {
+            Ok(None) => return checker.finish(verdict, Ok(())),
+            Ok(Some(cut)) => {
+                // Go on in order from the first range that is not intact.
+                start = cut.start;
+                if let Some((base_offset, last_offset)) = cut.previous {
+                    checker.checks.resume_after(base_offset, last_offset);
+                }
+            }
+            Err(e) => return checker.finish(verdict, Err(e)),
+        }
+    }
+    let read = Source::open(path, kind.is_immutable()).and_then(|mut source| {
+        if let Some(max) = max_bytes {
+            source.limit(max);
+        }
+        stream::read_source_from(&mut source, start, options, |item| {
+            checker.item(&item);
+            ControlFlow::Continue(())
+        })
+    });
+    checker.finish(verdict, read)
+}
+
+/// What checking a file (or a range of it) has found so far.
+struct Checker {
+    checks: FileChecks,
+    last_good_offset: Option<i64>,
+    batches: u64,
+    records: u64,
+    first: Option<(i64, i64)>,
+    last: Option<(i64, i64)>,
+    damage: Vec<DamageReport>,
+}
+
+impl Checker {
+    fn new(path: &Path) -> Checker {
+        Checker {
+            checks: FileChecks::for_path(path),
+            last_good_offset: None,
+            batches: 0,
+            records: 0,
+            first: None,
+            last: None,
+            damage: Vec::new(),
+        }
+    }
+
+    fn item(&mut self, item: &Item<'_, '_>) {
+        let (damage, last_good_offset) = (&mut self.damage, self.last_good_offset);
+        self.checks.item(item, |finding| {
+            damage.push(finding_report(&finding, last_good_offset));
+        });
+        let value_error = match item {
             Item::Record(record) => record.value_error(),
             _ => None,
         };
-        if let Some(report) = item_damage(&item, value_error.as_ref(), last_good_offset) {
-            verdict.damage.push(report);
+        if let Some(report) = item_damage(item, value_error.as_ref(), self.last_good_offset) {
+            self.damage.push(report);
         }
-        if let Item::Record(record) = &item
-            && record.batch.crc_valid
-            && value_error.is_none()
-        {
-            last_good_offset = Some(record.offset);
-        }
-        match &item {
-            Item::Batch(_) => verdict.batches += 1,
+        match item {
+            Item::Batch(_) => self.batches += 1,
             Item::Record(record) => {
-                verdict.records += 1;
+                if record.batch.crc_valid && value_error.is_none() {
+                    self.last_good_offset = Some(record.offset);
+                }
+                self.records += 1;
                 let seen = (record.offset, record.timestamp);
-                verdict.first.get_or_insert(seen);
-                verdict.last = Some(seen);
+                self.first.get_or_insert(seen);
+                self.last = Some(seen);
             }
             _ => {}
         }
-        ControlFlow::Continue(())
-    });
-    match result {
-        Ok(()) => checks.finish(|finding| {
-            verdict
-                .damage
-                .push(finding_report(&finding, last_good_offset));
-        }),
-        Err(e) => verdict.read_error = Some(e.to_string()),
     }
-    verdict
+
+    /// Takes in what an intact range found.
+    fn add(&mut self, range: &Checker) {
+        self.batches += range.batches;
+        self.records += range.records;
+        self.first = self.first.or(range.first);
+        self.last = range.last.or(self.last);
+        self.last_good_offset = range.last_good_offset.or(self.last_good_offset);
+    }
+
+    /// The verdict, after the findings only the end of the file reveals.
+    fn finish(mut self, mut verdict: FileVerdict, read: io::Result<()>) -> FileVerdict {
+        match read {
+            Ok(()) => {
+                let (damage, last_good_offset) = (&mut self.damage, self.last_good_offset);
+                self.checks.finish(|finding| {
+                    damage.push(finding_report(&finding, last_good_offset));
+                });
+            }
+            Err(e) => verdict.read_error = Some(e.to_string()),
+        }
+        verdict.batches = self.batches;
+        verdict.records = self.records;
+        verdict.first = self.first;
+        verdict.last = self.last;
+        verdict.damage = self.damage;
+        verdict
+    }
+}
+
+/// A big segment checked by ranges (see [`crate::ranges`]).
+struct Ranges<'r> {
+    path: &'r Path,
+    options: ReadOptions,
+}
+
+impl RangeWork for Ranges<'_> {
+    type Worker = ();
+    type Part = Checker;
+
+    fn worker(&self) {}
+
+    fn read(&self, _: &mut (), cut: Cut, _: Option<Checker>) -> Option<Checker> {
+        let mut checker = Checker::new(self.path);
+        if let Some((base_offset, last_offset)) = cut.previous {
+            checker.checks.resume_after(base_offset, last_offset);
+        }
+        let mut reached = cut.start;
+        let read = Source::open(self.path, false).and_then(|mut source| {
+            source.limit(cut.end);
+            stream::read_source_from(&mut source, cut.start, self.options, |item| {
+                if let Item::Batch(batch) = &item {
+                    reached = batch.position + batch.bytes.len() as u64;
+                }
+                checker.item(&item);
+                if checker.damage.is_empty() {
+                    ControlFlow::Continue(())
+                } else {
+                    ControlFlow::Break(())
+                }
+            })
+        });
+        (read.is_ok() && reached == cut.end && checker.damage.is_empty()).then_some(checker)
+    }
 }
 
 fn finding_report(finding: &Finding, last_good_offset: Option<i64>) -> DamageReport {
@@ -232,6 +339,7 @@ fn item_damage(
 pub fn verify(
     inputs: &[PathBuf],
     max_bytes: Option<u64>,
+    parallel: Parallel,
     out: &mut impl Write,
     err: &mut impl Write,
 ) -> io::Result<VerifySummary> {
@@ -247,7 +355,7 @@ pub fn verify(
                 continue;
             }
         };
-        let mut verdict = verify_file(&path, max_bytes);
+        let mut verdict = verify_file(&path, max_bytes, parallel);
         if let Some(reason) = &verdict.read_error {
             summary.failed += 1;
             writeln!(err, "kdump: {}: {reason}", verdict.display)?;

@@ -1,6 +1,7 @@
 //! A segment dumped by several threads, in ranges, prints exactly what one
 //! thread prints: on every corpus segment (intact and damaged), on a
-//! generated log, and on that log damaged at many places, in both formats.
+//! generated log, and on that log damaged at many places, in both formats
+//! and in `--verify`.
 
 mod common;
 
@@ -15,6 +16,7 @@ use common::{corpus, files_with_suffix, kdump};
 use generator::Shape;
 use kraftlog::dump::{self, DumpOptions, Format, Parallel};
 use kraftlog::output::kafka::KafkaOptions;
+use kraftlog::verify;
 
 fn options(format: Format, skip_record_metadata: bool, parallel: Parallel) -> DumpOptions {
     DumpOptions {
@@ -40,9 +42,34 @@ fn dump_text(path: &Path, options: &DumpOptions) -> (String, String) {
     )
 }
 
+/// `kdump --verify`'s output for `path`.
+fn verify_text(path: &Path, parallel: Parallel) -> String {
+    let (mut out, mut err) = (Vec::new(), Vec::new());
+    verify::verify(&[path.to_path_buf()], None, parallel, &mut out, &mut err).expect("verify");
+    String::from_utf8(out).expect("UTF-8")
+}
+
 /// Checks that every split of `path` prints what one thread prints, in
-/// both formats (and Kafka's with `--skip-record-metadata`).
+/// both formats (and Kafka's with `--skip-record-metadata`), and verifies
+/// the same.
 fn assert_splits_change_nothing(path: &Path, range_sizes: &[u64]) {
+    let one = Parallel {
+        threads: 1,
+        ..Parallel::default()
+    };
+    let expected = verify_text(path, one);
+    for &range_bytes in range_sizes {
+        let split = Parallel {
+            threads: 2,
+            min_file_bytes: 0,
+            range_bytes,
+        };
+        assert!(
+            verify_text(path, split) == expected,
+            "{}: --verify with ranges of {range_bytes} bytes differs from one thread",
+            path.display()
+        );
+    }
     for (format, skip) in [
         (Format::JsonLines, false),
         (Format::Kafka, false),

@@ -53,8 +53,8 @@ struct Args {
     #[arg(long, value_name = "N")]
     max_bytes: Option<u64>,
 
-    /// Threads that format a big segment (default: the cores, at most 4);
-    /// 1 formats in one thread. The output is the same either way.
+    /// Threads that read a big segment (default: the cores, at most 4); 1
+    /// reads in one thread. The output is the same either way.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
     threads: Option<u16>,
 
@@ -97,8 +97,15 @@ fn run(args: Args) -> io::Result<ExitCode> {
     let stdout = io::stdout();
     let mut out = io::BufWriter::with_capacity(1 << 16, stdout.lock());
     let mut err = io::stderr();
+    let parallel = match args.threads {
+        Some(threads) => Parallel {
+            threads: threads.into(),
+            ..Parallel::default()
+        },
+        None => Parallel::default(),
+    };
     if args.verify {
-        let summary = verify::verify(&inputs, args.max_bytes, &mut out, &mut err)?;
+        let summary = verify::verify(&inputs, args.max_bytes, parallel, &mut out, &mut err)?;
         out.flush()?;
         return Ok(ExitCode::from(summary.exit_code()));
     }
@@ -115,13 +122,7 @@ fn run(args: Args) -> io::Result<ExitCode> {
         max_bytes: args.max_bytes,
         // A bar on a terminal, never mixed into the output itself.
         progress: io::stderr().is_terminal() && !io::stdout().is_terminal(),
-        parallel: match args.threads {
-            Some(threads) => Parallel {
-                threads: threads.into(),
-                ..Parallel::default()
-            },
-            None => Parallel::default(),
-        },
+        parallel,
     };
     let summary = dump::dump(&inputs, &options, &mut out, &mut err)?;
     out.flush()?;

@@ -14,6 +14,7 @@ use crate::files::{self, FileKind};
 use crate::output::jsonl::JsonLines;
 use crate::output::kafka::{KafkaOptions, KafkaText};
 use crate::output::progress::Progress;
+pub use crate::ranges::Parallel;
 use crate::stream::{self, Decoder, Item, ReadOptions};
 
 /// The output formats.
@@ -38,27 +39,6 @@ pub struct DumpOptions {
     /// Draw a progress bar on stderr for large inputs.
     pub progress: bool,
     pub parallel: Parallel,
-}
-
-/// How big segments are split between threads (see `ranges.rs`).
-#[derive(Clone, Copy, Debug)]
-pub struct Parallel {
-    /// Threads that format; 1 formats everything in order on the caller's.
-    pub threads: usize,
-    /// Segments smaller than this are not split.
-    pub min_file_bytes: u64,
-    /// Input bytes per range.
-    pub range_bytes: u64,
-}
-
-impl Default for Parallel {
-    fn default() -> Self {
-        Parallel {
-            threads: std::thread::available_parallelism().map_or(1, |n| n.get().min(4)),
-            min_file_bytes: 8 << 20,
-            range_bytes: 512 << 10,
-        }
-    }
 }
 
 /// One input file and how to read it.
@@ -301,7 +281,7 @@ pub fn dump(
         // A big segment is formatted by several threads as far as it is
         // intact; the rest (all of it, for other files) in order here.
         let mut resume = Resume::default();
-        if ranges::worth_it(&job, options) {
+        if options.parallel.worth_it(&path, kind, options.max_bytes) {
             formatter.flush(out)?;
             match ranges::dump(&job, options, out, &mut progress)? {
                 None => {

@@ -98,7 +98,7 @@ pub fn run<W: RangeWork>(
 ) -> io::Result<Option<Cut>> {
     let threads = parallel.threads.max(1);
     // Enough ranges queued to keep every thread busy while one is taken.
-    let in_flight = 2 * threads + 1;
+    let in_flight = threads + 2;
     let cuts = Cuts::open(path, parallel.range_bytes)?;
     let stop = AtomicBool::new(false);
     let (queue, queued) = mpsc::channel::<Cut>();

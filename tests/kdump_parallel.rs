@@ -1,6 +1,6 @@
 //! A segment dumped by several threads, in ranges, prints exactly what one
 //! thread prints: on every corpus segment (intact and damaged), on a
-//! generated log, and on that log damaged at many places, in both formats
+//! generated log, and on that log damaged at several places, in both formats
 //! and in `--verify`.
 
 mod common;
@@ -80,20 +80,23 @@ fn assert_splits_change_nothing(path: &Path, range_sizes: &[u64]) {
             ..Parallel::default()
         };
         let expected = dump_text(path, &options(format, skip, one));
-        for &range_bytes in range_sizes {
-            for threads in [2, 3] {
-                let split = Parallel {
-                    threads,
-                    min_file_bytes: 0,
-                    range_bytes,
-                };
-                let got = dump_text(path, &options(format, skip, split));
-                assert!(
-                    got == expected,
-                    "{} ({format:?}, skip {skip}, {threads} threads, ranges of {range_bytes} bytes) differs from one thread",
-                    path.display()
-                );
-            }
+        // Three threads once, with the smallest ranges.
+        let runs = range_sizes
+            .iter()
+            .map(|&r| (2, r))
+            .chain([(3, range_sizes[0])]);
+        for (threads, range_bytes) in runs {
+            let split = Parallel {
+                threads,
+                min_file_bytes: 0,
+                range_bytes,
+            };
+            let got = dump_text(path, &options(format, skip, split));
+            assert!(
+                got == expected,
+                "{} ({format:?}, skip {skip}, {threads} threads, ranges of {range_bytes} bytes) differs from one thread",
+                path.display()
+            );
         }
     }
 }
@@ -104,8 +107,8 @@ fn every_corpus_segment_prints_the_same_split() {
     let segments = files_with_suffix(&corpus, ".log");
     assert!(segments.len() >= 10, "corpus segments: {}", segments.len());
     for segment in segments {
-        // Every batch a range; a few batches a range; the file one range.
-        assert_splits_change_nothing(&segment, &[1, 700, 1 << 30]);
+        // Every batch a range; a few batches a range.
+        assert_splits_change_nothing(&segment, &[1, 700]);
     }
 }
 
@@ -126,7 +129,7 @@ fn generated_log(dir: &Path, records: u64) -> PathBuf {
 #[test]
 fn a_generated_log_prints_the_same_split_intact_and_damaged() {
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("kdump-parallel");
-    let log = generated_log(&dir.join("intact"), 20_000);
+    let log = generated_log(&dir.join("intact"), 8_000);
     assert_splits_change_nothing(&log, &[4 << 10, 64 << 10]);
 
     // Damage at places spread over the file: a flipped byte (a CRC
@@ -135,8 +138,8 @@ fn a_generated_log_prints_the_same_split_intact_and_damaged() {
     let damaged_dir = dir.join("damaged");
     fs::create_dir_all(&damaged_dir).unwrap();
     let damaged = damaged_dir.join("00000000000000000000.log");
-    for i in 1..8 {
-        let at = bytes.len() * i / 8 + i * 13;
+    for i in 1..5 {
+        let at = bytes.len() * i / 5 + i * 13;
         let mut flipped = bytes.clone();
         flipped[at] ^= 0x5a;
         let mut zeroed = bytes.clone();

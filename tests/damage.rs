@@ -424,8 +424,8 @@ fn unknown_types_versions_and_bad_varints_are_named() {
         ]
     );
 
-    // --verify names the same values, at the same positions.
-    let (out, code) = run(dir.path(), &["--verify", "--files", name]);
+    // --verify --check-values names the same values, at the same positions.
+    let (out, code) = run(dir.path(), &["--verify", "--check-values", "--files", name]);
     assert_eq!(code, 1, "{out}");
     let damage: Vec<&str> = out.lines().take_while(|l| !l.starts_with('|')).collect();
     assert_eq!(

@@ -16,7 +16,7 @@ use common::{corpus, files_with_suffix, kdump};
 use generator::Shape;
 use kraftlog::dump::{self, DumpOptions, Format, Parallel};
 use kraftlog::output::kafka::KafkaOptions;
-use kraftlog::verify;
+use kraftlog::verify::{self, VerifyOptions};
 
 fn options(format: Format, skip_record_metadata: bool, parallel: Parallel) -> DumpOptions {
     DumpOptions {
@@ -42,11 +42,18 @@ fn dump_text(path: &Path, options: &DumpOptions) -> (String, String) {
     )
 }
 
-/// `kdump --verify`'s output for `path`.
-fn verify_text(path: &Path, parallel: Parallel) -> String {
-    let (mut out, mut err) = (Vec::new(), Vec::new());
-    verify::verify(&[path.to_path_buf()], None, parallel, &mut out, &mut err).expect("verify");
-    String::from_utf8(out).expect("UTF-8")
+/// `kdump --verify`'s output for `path`, with and without `--check-values`.
+fn verify_text(path: &Path, parallel: Parallel) -> [String; 2] {
+    [false, true].map(|check_values| {
+        let options = VerifyOptions {
+            max_bytes: None,
+            parallel,
+            check_values,
+        };
+        let (mut out, mut err) = (Vec::new(), Vec::new());
+        verify::verify(&[path.to_path_buf()], &options, &mut out, &mut err).expect("verify");
+        String::from_utf8(out).expect("UTF-8")
+    })
 }
 
 /// Checks that every split of `path` prints what one thread prints, in

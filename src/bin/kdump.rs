@@ -10,7 +10,7 @@ use std::process::ExitCode;
 use clap::{Parser, ValueEnum};
 use kraftlog::dump::{self, DumpOptions, Format, Parallel};
 use kraftlog::output::kafka::KafkaOptions;
-use kraftlog::verify;
+use kraftlog::verify::{self, VerifyOptions};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -63,6 +63,12 @@ struct Args {
     /// damaged.
     #[arg(long, conflicts_with_all = ["format", "skip_record_metadata", "print_data_log"])]
     verify: bool,
+
+    /// With --verify: also decode every metadata record value against its
+    /// schema and report those that do not decode (unknown types or
+    /// versions, malformed values).
+    #[arg(long, requires = "verify")]
+    check_values: bool,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -105,7 +111,12 @@ fn run(args: Args) -> io::Result<ExitCode> {
         None => Parallel::default(),
     };
     if args.verify {
-        let summary = verify::verify(&inputs, args.max_bytes, parallel, &mut out, &mut err)?;
+        let options = VerifyOptions {
+            max_bytes: args.max_bytes,
+            parallel,
+            check_values: args.check_values,
+        };
+        let summary = verify::verify(&inputs, &options, &mut out, &mut err)?;
         out.flush()?;
         return Ok(ExitCode::from(summary.exit_code()));
     }

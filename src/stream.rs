@@ -257,7 +257,7 @@ fn read_records_into<'r>(
             }
         };
         found += 1;
-        consumed = record.position + varint_len(record.length) + record.length as usize;
+        consumed = record.end;
         let offset = header
             .base_offset
             .wrapping_add(i64::from(record.offset_delta));
@@ -291,17 +291,6 @@ fn read_records_into<'r>(
         })?;
     }
     ControlFlow::Continue(())
-}
-
-/// Bytes taken by the zig-zag varint encoding of `v`.
-fn varint_len(v: i32) -> usize {
-    let mut raw = ((v << 1) ^ (v >> 31)) as u32;
-    let mut n = 1;
-    while raw >= 0x80 {
-        raw >>= 7;
-        n += 1;
-    }
-    n
 }
 
 /// A value that cannot be decoded for a reason Kafka words the same way.

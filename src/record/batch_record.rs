@@ -11,6 +11,8 @@ pub struct Record<'a> {
     pub position: usize,
     /// Size of the record body (after the length varint).
     pub length: i32,
+    /// Byte position just after the record, within the records section.
+    pub end: usize,
     pub attributes: i8,
     pub timestamp_delta: i64,
     pub offset_delta: i32,
@@ -132,6 +134,7 @@ pub fn parse_record(input: &[u8], base: usize) -> WireResult<'_, Record<'_>> {
         Record {
             position: base,
             length,
+            end: base + (input.len() - after.len()),
             attributes,
             timestamp_delta,
             offset_delta,

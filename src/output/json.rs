@@ -105,10 +105,16 @@ fn is_plain_ascii(bytes: &[u8]) -> bool {
 }
 
 pub fn write_int(out: &mut Vec<u8>, v: i64) {
-    // Small numbers (ids, counts, epochs) are most of what gets printed.
-    if (0..10).contains(&v) {
-        out.push(b'0' + v as u8);
-        return;
+    // Small numbers (ids, counts, epochs, Kafka's -1 for none) are most of
+    // what gets printed.
+    match v {
+        0..=9 => return out.push(b'0' + v as u8),
+        10..=99 => {
+            let pair = v as usize * 2;
+            return out.extend_from_slice(&[DIGIT_PAIRS[pair], DIGIT_PAIRS[pair + 1]]);
+        }
+        -1 => return out.extend_from_slice(b"-1"),
+        _ => {}
     }
     // A fixed-size append (a couple of stores, where a slice of unknown
     // length costs a call to memmove), the digits over it, then cut to

@@ -266,7 +266,8 @@ fn field_value<'a, V: Visitor<'a>>(
         visitor.null();
         return Ok(input);
     };
-    if count > input.len() / field.min_size.max(1) {
+    // `count > len / min_size`, without a division per array.
+    if count.saturating_mul(field.min_size.max(1)) > input.len() {
         return Err(Malformed);
     }
     visitor.array_start(count);

@@ -275,12 +275,16 @@ impl FileChecks {
                 self.footer_last = false;
                 self.end_of_batches = batch.position + batch.bytes.len() as u64;
             }
-            Item::Record(record) => {
-                let control_type = match &record.payload {
-                    Payload::Control { key, .. } => Some(key.control_type),
-                    Payload::Undecodable {
-                        control: Some(key), ..
-                    } => Some(key.control_type),
+            Item::Record(_) | Item::Records { .. } => {
+                let control_type = match item {
+                    Item::Record(record) => match &record.payload {
+                        Payload::Control { key, .. } => Some(key.control_type),
+                        Payload::Undecodable {
+                            control: Some(key), ..
+                        } => Some(key.control_type),
+                        _ => None,
+                    },
+                    // Data records only.
                     _ => None,
                 };
                 if let HeaderCheck::AwaitingRecord { position } = self.header {

@@ -31,7 +31,65 @@ pub struct Walked {
 /// in both output formats, and checks that batches and damaged ranges cover
 /// the input exactly, in order, and that every JSON line is valid JSON.
 pub fn walk_bytes(bytes: &[u8], mode: Mode, kind: FileKind) -> Walked {
-    walk_source(&mut Source::from_bytes(bytes.to_vec()), mode, kind)
+    let walked = walk_source(&mut Source::from_bytes(bytes.to_vec()), mode, kind);
+    assert_eq!(
+        seen_by(bytes, mode, Decoder::Framing),
+        seen_by(bytes, mode, Decoder::Raw),
+        "records summarised per batch differ from records one by one"
+    );
+    walked
+}
+
+/// What a walk with `decoder` reports, with the data records of each batch
+/// summarised as [`Item::Records`] does: (count, first, last), and every
+/// other item by kind and position.
+fn seen_by(bytes: &[u8], mode: Mode, decoder: Decoder) -> Vec<String> {
+    let options = ReadOptions {
+        mode,
+        decoder,
+        max_bytes: None,
+    };
+    let mut seen = Vec::new();
+    // Data records of the current batch: count, first and last (offset,
+    // timestamp).
+    type Run = (u32, (i64, i64), (i64, i64));
+    let mut records: Option<Run> = None;
+    let mut source = Source::from_bytes(bytes.to_vec());
+    stream::read_source(&mut source, options, |item| {
+        if let Item::Record(record) = &item
+            && !record.batch.header.is_control()
+        {
+            let at = (record.offset, record.timestamp);
+            let (count, first, _) = records.get_or_insert((0, at, at));
+            records = Some((*count + 1, *first, at));
+            return ControlFlow::Continue(());
+        }
+        if let Some((count, first, last)) = records.take() {
+            seen.push(format!("records {count} {first:?} {last:?}"));
+        }
+        seen.push(match &item {
+            Item::Records {
+                count, first, last, ..
+            } => format!("records {count} {first:?} {last:?}"),
+            Item::Batch(batch) => format!("batch {} {}", batch.position, batch.crc_valid),
+            Item::Record(record) => format!("control record {}", record.offset),
+            Item::Damage(damage) => format!("damage {} {}", damage.position, damage.length),
+            Item::RecordsError { position, .. } => format!("records error {position}"),
+            Item::Decompression { batch, .. } => format!("decompression {}", batch.position),
+            Item::CountMismatch {
+                declared,
+                found,
+                leftover,
+                ..
+            } => format!("count {declared} {found} {leftover}"),
+        });
+        ControlFlow::Continue(())
+    })
+    .expect("bytes in memory can be read");
+    if let Some((count, first, last)) = records {
+        seen.push(format!("records {count} {first:?} {last:?}"));
+    }
+    seen
 }
 
 /// [`walk_bytes`] over any source (a file read in chunks, too).

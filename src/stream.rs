@@ -29,6 +29,10 @@ pub enum Decoder {
     MetadataNodes,
     /// Leave values alone (callers print them as strings).
     Raw,
+    /// Check the framing of records without reporting them one by one:
+    /// each batch's data records come as one [`Item::Records`] (control
+    /// records are still decoded and reported): for `--verify`.
+    Framing,
 }
 
 /// What a record's value decoded to.
@@ -99,6 +103,15 @@ pub enum Item<'d, 'a> {
     /// A batch, before its records.
     Batch(&'d Batch<'a>),
     Record(RecordItem<'d, 'a>),
+    /// Data records of a batch read with [`Decoder::Framing`], intact as
+    /// records: how many, and the offset and timestamp of the first and
+    /// the last.
+    Records {
+        batch: &'d Batch<'a>,
+        count: u32,
+        first: (i64, i64),
+        last: (i64, i64),
+    },
     /// The records of a batch could not all be read: `position` is the file
     /// position where reading stopped.
     RecordsError {
@@ -236,6 +249,7 @@ fn read_records_into<'r>(
         .then(|| batch.position + (batch.bytes.len() - records_bytes.len()) as u64);
     let mut found = 0;
     let mut consumed = 0;
+    let mut summary = (decoder == Decoder::Framing && !header.is_control()).then(Summary::default);
     for parsed in record::records(records_bytes, header.records_count) {
         let record = match parsed {
             Ok(record) => record,
@@ -243,6 +257,9 @@ fn read_records_into<'r>(
             // does not fit the batch, reported below.
             Err((at, _)) if at == records_bytes.len() => break,
             Err((at, error)) => {
+                if let Some(summary) = summary.take() {
+                    summary.report(batch, on_item)?;
+                }
                 let position = match records_start {
                     Some(start) => {
                         start + at as u64 + error.position_in(records_bytes.len() - at) as u64
@@ -266,6 +283,10 @@ fn read_records_into<'r>(
         } else {
             header.base_timestamp.wrapping_add(record.timestamp_delta)
         };
+        if let Some(summary) = &mut summary {
+            summary.add(offset, timestamp);
+            continue;
+        }
         let sequence = if header.base_sequence == -1 {
             -1
         } else {
@@ -281,6 +302,9 @@ fn read_records_into<'r>(
             payload,
         }))?;
     }
+    if let Some(summary) = summary {
+        summary.report(batch, on_item)?;
+    }
     let leftover = records_bytes.len() - consumed;
     if found != header.records_count.max(0) || leftover > 0 {
         on_item(Item::CountMismatch {
@@ -291,6 +315,40 @@ fn read_records_into<'r>(
         })?;
     }
     ControlFlow::Continue(())
+}
+
+/// The records of a batch read with [`Decoder::Framing`], so far.
+#[derive(Default)]
+struct Summary {
+    count: u32,
+    first: (i64, i64),
+    last: (i64, i64),
+}
+
+impl Summary {
+    fn add(&mut self, offset: i64, timestamp: i64) {
+        if self.count == 0 {
+            self.first = (offset, timestamp);
+        }
+        self.count += 1;
+        self.last = (offset, timestamp);
+    }
+
+    fn report<'r>(
+        self,
+        batch: &Batch<'r>,
+        on_item: &mut impl FnMut(Item<'_, '_>) -> ControlFlow<()>,
+    ) -> ControlFlow<()> {
+        if self.count == 0 {
+            return ControlFlow::Continue(());
+        }
+        on_item(Item::Records {
+            batch,
+            count: self.count,
+            first: self.first,
+            last: self.last,
+        })
+    }
 }
 
 /// A value that cannot be decoded for a reason Kafka words the same way.

@@ -112,7 +112,7 @@ pub fn verify_file(path: &Path, options: &VerifyOptions) -> FileVerdict {
         decoder: if check_values && !files::is_other_topic(path) {
             Decoder::Metadata
         } else {
-            Decoder::Raw
+            Decoder::Framing
         },
         max_bytes,
     };
@@ -194,6 +194,19 @@ impl Checker {
                 let seen = (record.offset, record.timestamp);
                 self.first.get_or_insert(seen);
                 self.last = Some(seen);
+            }
+            Item::Records {
+                batch,
+                count,
+                first,
+                last,
+            } => {
+                if batch.crc_valid {
+                    self.last_good_offset = Some(last.0);
+                }
+                self.records += u64::from(*count);
+                self.first.get_or_insert(*first);
+                self.last = Some(*last);
             }
             _ => {}
         }
@@ -342,7 +355,7 @@ fn item_damage(
                 compression.name()
             ),
         ),
-        Item::Batch(_) => return None,
+        Item::Batch(_) | Item::Records { .. } => return None,
     };
     Some(DamageReport {
         kind,

@@ -352,7 +352,8 @@ impl Loader {
             }),
             // The records that were read are applied; the mismatch itself
             // changes nothing in the image.
-            Item::CountMismatch { .. } => {}
+            // Not asked for: records come one by one.
+            Item::CountMismatch { .. } | Item::Records { .. } => {}
             Item::Record(r) => {
                 if self.skip_batch {
                     return;

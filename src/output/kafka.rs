@@ -95,6 +95,8 @@ impl KafkaText {
         let line = &mut self.line;
         match item {
             Item::Batch(batch) => batch_line(line, batch),
+            // Records are printed one by one; a summary has nothing to add.
+            Item::Records { .. } => {}
             Item::Record(record) => record_line(
                 line,
                 record,

@@ -4,6 +4,11 @@
 //! the next. Every damage is listed on its own line (file, byte position,
 //! what was wrong, the last good offset before it), then a table sums up
 //! each file. The exit code tells scripts whether anything was damaged.
+//!
+//! What is checked is the file's integrity (CRCs, batch and record framing,
+//! offsets, snapshot framing); record values are decoded only with
+//! `--check-values`. Big segments are checked by ranges on several threads
+//! (see [`crate::ranges`]).
 
 use std::io::{self, Write};
 use std::ops::ControlFlow;

@@ -1,6 +1,6 @@
 //! A message body walked on the wire, value by value in JSON order, without
 //! building nodes: the fast path for readers that need each value once (the
-//! dump's formatters, `--verify`).
+//! dump's formatters, `--verify --check-values`).
 //!
 //! It accepts exactly what [`super::decode`] accepts (the mutation tests and
 //! the fuzz harness hold the two to that) but only says *that* the input is

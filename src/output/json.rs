@@ -109,33 +109,63 @@ pub fn write_int(out: &mut Vec<u8>, v: i64) {
     // what gets printed.
     match v {
         0..=9 => return out.push(b'0' + v as u8),
-        10..=99 => {
-            let pair = v as usize * 2;
-            return out.extend_from_slice(&[DIGIT_PAIRS[pair], DIGIT_PAIRS[pair + 1]]);
-        }
+        10..=99 => return out.extend_from_slice(&[b'0' + v as u8 / 10, b'0' + v as u8 % 10]),
         -1 => return out.extend_from_slice(b"-1"),
         _ => {}
     }
+    let mut text = [0; INT_TEXT];
+    let len = format_int(&mut text, v);
     // A fixed-size append (a couple of stores, where a slice of unknown
-    // length costs a call to memmove), the digits over it, then cut to
-    // length.
-    let start = out.len();
-    out.extend_from_slice(&[0; 20]);
-    let text = out[start..].first_chunk_mut().expect("20 bytes appended");
-    let len = format_int(text, v);
-    out.truncate(start + len);
+    // length costs a call to memmove), then cut to length.
+    let at = out.len();
+    out.extend_from_slice(&text[..INT_COPY]);
+    out.truncate(at + len);
 }
 
-/// Writes `v` at the start of `text` (i64::MIN takes all 20 bytes);
-/// returns its length.
+/// Room for an integer's text: a sign and 20 digits at most, and eight
+/// bytes written past the end of the digits.
+const INT_TEXT: usize = 32;
+/// How much of it is appended: at least the longest text, i64::MIN's 20.
+const INT_COPY: usize = 24;
+
+/// Writes `v` at the start of `text`; returns its length.
 #[inline]
-fn format_int(text: &mut [u8; 20], v: i64) -> usize {
+fn format_int(text: &mut [u8; INT_TEXT], v: i64) -> usize {
+    const E8: u64 = 100_000_000;
+    const E16: u64 = E8 * E8;
     let n = v.unsigned_abs();
-    let sign = usize::from(v < 0);
-    let len = sign + n.checked_ilog10().unwrap_or(0) as usize + 1;
+    let mut at = usize::from(v < 0);
     text[0] = b'-';
-    write_digits(&mut text[sign..len], n);
-    len
+    if n < E8 {
+        at = put_leading(text, at, n as u32);
+    } else if n < E16 {
+        at = put_leading(text, at, (n / E8) as u32);
+        at = put_eight(text, at, (n % E8) as u32);
+    } else {
+        at = put_leading(text, at, (n / E16) as u32);
+        let rest = n % E16;
+        at = put_eight(text, at, (rest / E8) as u32);
+        at = put_eight(text, at, (rest % E8) as u32);
+    }
+    at
+}
+
+/// Writes `n` (below 10^8) at `at` without leading zeros; returns the end.
+#[inline]
+fn put_leading(text: &mut [u8; INT_TEXT], at: usize, n: u32) -> usize {
+    let len = n.checked_ilog10().unwrap_or(0) as usize + 1;
+    // The eight digits with the leading zeros shifted out: the first byte
+    // in memory is the lowest.
+    let digits = eight_digits(n) >> (8 * (8 - len));
+    text[at..at + 8].copy_from_slice(&digits.to_le_bytes());
+    at + len
+}
+
+/// Writes `n` (below 10^8) at `at` as exactly eight digits; returns the end.
+#[inline]
+fn put_eight(text: &mut [u8; INT_TEXT], at: usize, n: u32) -> usize {
+    text[at..at + 8].copy_from_slice(&eight_digits(n).to_le_bytes());
+    at + 8
 }
 
 /// Writes integers, keeping the text of the last one to reuse when the next
@@ -146,7 +176,7 @@ pub struct IntWriter {
     value: i64,
     /// The text of `value` (none yet while `len` is 0), then room to copy
     /// it as one fixed-size chunk.
-    text: [u8; 20],
+    text: [u8; INT_TEXT],
     len: usize,
 }
 
@@ -161,48 +191,26 @@ impl IntWriter {
         }
         self.value = v;
         let at = out.len();
-        out.extend_from_slice(&self.text);
+        out.extend_from_slice(&self.text[..INT_COPY]);
         out.truncate(at + self.len);
     }
 }
 
-/// "00" to "99", for formatting two digits at a time.
-const DIGIT_PAIRS: &[u8; 200] = b"\
-0001020304050607080910111213141516171819\
-2021222324252627282930313233343536373839\
-4041424344454647484950515253545556575859\
-6061626364656667686970717273747576777879\
-8081828384858687888990919293949596979899";
-
-/// Writes the digits of `n` into `text`, exactly as long as they are.
+/// The eight ASCII digits of `n` (below 10^8, with leading zeros), first
+/// digit in the lowest byte, computed in all lanes of one 64-bit word at
+/// once (no division by 10 per digit): the two halves of four digits, then
+/// the four pairs, then the eight digits.
 #[inline]
-fn write_digits(text: &mut [u8], mut n: u64) {
-    let mut end = text.len();
-    // Eight digits at a time while the number is wide (timestamps): one
-    // 64-bit division by a constant, then 32-bit arithmetic.
-    while n >= 100_000_000 {
-        let mut low = (n % 100_000_000) as u32;
-        n /= 100_000_000;
-        for _ in 0..4 {
-            let pair = (low % 100) as usize * 2;
-            low /= 100;
-            end -= 2;
-            text[end..end + 2].copy_from_slice(&DIGIT_PAIRS[pair..pair + 2]);
-        }
-    }
-    let mut n = n as u32;
-    while n >= 100 {
-        let pair = (n % 100) as usize * 2;
-        n /= 100;
-        end -= 2;
-        text[end..end + 2].copy_from_slice(&DIGIT_PAIRS[pair..pair + 2]);
-    }
-    if n >= 10 {
-        let pair = n as usize * 2;
-        text[end - 2..end].copy_from_slice(&DIGIT_PAIRS[pair..pair + 2]);
-    } else {
-        text[end - 1] = b'0' + n as u8;
-    }
+fn eight_digits(n: u32) -> u64 {
+    // [n / 10^4, n % 10^4] in 32-bit lanes.
+    let fours = u64::from(n / 10_000) | (u64::from(n % 10_000) << 32);
+    // Each lane divided by 100: `x * 10486 >> 20` is `x / 100` below 10^4.
+    let hundreds = ((fours * 10_486) >> 20) & 0x0000_007F_0000_007F;
+    let pairs = (fours - 100 * hundreds) << 16 | hundreds;
+    // Each 16-bit lane divided by 10: `x * 103 >> 10` is `x / 10` below 100.
+    let tens = ((pairs * 103) >> 10) & 0x000F_000F_000F_000F;
+    let digits = (pairs - 10 * tens) << 8 | tens;
+    digits | 0x3030_3030_3030_3030
 }
 
 /// Java's `Double.toString`: plain notation for 1e-3 <= |v| < 1e7 (always
@@ -425,6 +433,49 @@ mod tests {
             write_int(&mut out, v);
             assert_eq!(out, v.to_string().as_bytes());
         }
+    }
+
+    #[test]
+    fn the_lane_divisions_hold_on_their_whole_range() {
+        for x in 0..10_000u64 {
+            assert_eq!((x * 10_486) >> 20, x / 100, "{x}");
+        }
+        for x in 0..100u64 {
+            assert_eq!((x * 103) >> 10, x / 10, "{x}");
+        }
+    }
+
+    #[test]
+    fn integers_of_every_width_print_like_display() {
+        let mut out = Vec::new();
+        let mut check = |v: i64| {
+            out.clear();
+            write_int(&mut out, v);
+            assert_eq!(out, v.to_string().as_bytes());
+        };
+        for v in 0..200_000 {
+            check(v);
+            check(-v);
+        }
+        let mut power = 1i64;
+        while let Some(next) = power.checked_mul(10) {
+            for v in [power - 1, power, power + 1, next / 3, next - 1] {
+                check(v);
+                check(-v);
+            }
+            power = next;
+        }
+        // A deterministic spread of wide values.
+        let mut x = 0x9E37_79B9_7F4A_7C15u64;
+        for _ in 0..100_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            check(x as i64);
+            check((x >> (x % 64)) as i64);
+        }
+        check(i64::MAX);
+        check(i64::MIN);
     }
 
     #[test]

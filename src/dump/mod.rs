@@ -149,18 +149,18 @@ impl Formatter {
     }
 
     /// Keeps the text in `buffer` until [`Self::take_text`] (see
-    /// `hold_lines`).
+    /// [`crate::output::Lines::hold`]).
     fn hold_text(&mut self, buffer: Vec<u8>) {
         match self.format {
-            Format::Kafka => self.kafka.hold_lines(buffer),
-            Format::JsonLines => self.jsonl.hold_lines(buffer),
+            Format::Kafka => self.kafka.lines().hold(buffer),
+            Format::JsonLines => self.jsonl.lines().hold(buffer),
         }
     }
 
     fn take_text(&mut self) -> Vec<u8> {
         match self.format {
-            Format::Kafka => self.kafka.take_lines(),
-            Format::JsonLines => self.jsonl.take_lines(),
+            Format::Kafka => self.kafka.lines().take(),
+            Format::JsonLines => self.jsonl.lines().take(),
         }
     }
 }

@@ -11,7 +11,7 @@
 use std::io::{self, Write};
 
 use super::json::{IntWriter, JsonStyle, write_int, write_message, write_str, write_str_bytes};
-use super::{FLUSH_AT, base64};
+use super::{Lines, base64};
 use crate::batch::{Batch, Damage};
 use crate::bytes::padded::Padded;
 use crate::check::{Finding, undecodable_kind, value_error_position};
@@ -23,11 +23,8 @@ const STYLE: JsonStyle = JsonStyle { unknown_tags: true };
 
 /// Prints one file at a time as JSON Lines.
 pub struct JsonLines {
-    /// Lines not yet written (see [`FLUSH_AT`]).
-    line: Vec<u8>,
-    /// When to write the lines out: [`FLUSH_AT`], or never while they are
-    /// held (see `hold_lines`).
-    flush_at: usize,
+    /// Lines not yet written.
+    lines: Lines,
     /// The file path, already JSON-quoted.
     file: Vec<u8>,
     /// `{"file":<file>,"offset":`, how every record line starts.
@@ -54,8 +51,7 @@ impl Default for JsonLines {
 impl JsonLines {
     pub fn new() -> JsonLines {
         JsonLines {
-            line: Vec::with_capacity(FLUSH_AT + (16 << 10)),
-            flush_at: FLUSH_AT,
+            lines: Lines::default(),
             file: Vec::new(),
             record_head: Padded::default(),
             batch_tail: Padded::default(),
@@ -89,21 +85,14 @@ impl JsonLines {
         self.last_good_offset = last_good_offset;
     }
 
-    /// See [`super::hold_lines`].
-    pub fn hold_lines(&mut self, buffer: Vec<u8>) {
-        super::hold_lines(&mut self.line, &mut self.flush_at, buffer);
-    }
-
-    /// The lines held so far.
-    pub fn take_lines(&mut self) -> Vec<u8> {
-        std::mem::take(&mut self.line)
+    /// The lines not yet written, to hold or take them.
+    pub fn lines(&mut self) -> &mut Lines {
+        &mut self.lines
     }
 
     /// Writes out the lines gathered so far.
     pub fn flush(&mut self, out: &mut impl Write) -> io::Result<()> {
-        out.write_all(&self.line)?;
-        self.line.clear();
-        Ok(())
+        self.lines.flush(out)
     }
 
     pub fn item(&mut self, out: &mut impl Write, item: &Item<'_, '_>) -> io::Result<()> {
@@ -115,7 +104,7 @@ impl JsonLines {
                     return Ok(());
                 }
                 self.error_start("crc-mismatch", batch.position);
-                let line = &mut self.line;
+                let line = &mut self.lines.text;
                 line.extend_from_slice(b",\"baseOffset\":");
                 write_int(line, batch.header.base_offset);
                 line.extend_from_slice(b",\"message\":");
@@ -168,17 +157,14 @@ impl JsonLines {
                 self.message(&message);
             }
         }
-        self.line.extend_from_slice(b"}\n");
-        if self.line.len() >= self.flush_at {
-            self.flush(out)?;
-        }
-        Ok(())
+        self.lines.text.extend_from_slice(b"}\n");
+        self.lines.flush_if_full(out)
     }
 
     /// A damage found across batches (offset order, snapshot framing).
     pub fn finding(&mut self, out: &mut impl Write, finding: &Finding) -> io::Result<()> {
         self.error_start(finding.kind_name(), finding.position());
-        let line = &mut self.line;
+        let line = &mut self.lines.text;
         if let Some(offsets) = finding.offsets() {
             line.extend_from_slice(b",\"baseOffset\":");
             write_int(line, offsets.base_offset);
@@ -191,15 +177,12 @@ impl JsonLines {
         }
         let message = finding.to_string();
         self.message(&message);
-        self.line.extend_from_slice(b"}\n");
-        if self.line.len() >= self.flush_at {
-            self.flush(out)?;
-        }
-        Ok(())
+        self.lines.text.extend_from_slice(b"}\n");
+        self.lines.flush_if_full(out)
     }
 
     fn error_start(&mut self, kind: &str, position: u64) {
-        let line = &mut self.line;
+        let line = &mut self.lines.text;
         line.extend_from_slice(b"{\"error\":");
         write_str(line, kind);
         line.extend_from_slice(b",\"file\":");
@@ -214,18 +197,18 @@ impl JsonLines {
     }
 
     fn batch_ref(&mut self, batch: &Batch<'_>) {
-        self.line.extend_from_slice(b",\"baseOffset\":");
-        write_int(&mut self.line, batch.header.base_offset);
+        self.lines.text.extend_from_slice(b",\"baseOffset\":");
+        write_int(&mut self.lines.text, batch.header.base_offset);
     }
 
     fn message(&mut self, message: &str) {
-        self.line.extend_from_slice(b",\"message\":");
-        write_str(&mut self.line, message);
+        self.lines.text.extend_from_slice(b",\"message\":");
+        write_str(&mut self.lines.text, message);
     }
 
     fn damage(&mut self, damage: &Damage) {
         self.error_start(damage.name(), damage.position);
-        let line = &mut self.line;
+        let line = &mut self.lines.text;
         line.extend_from_slice(b",\"length\":");
         write_int(line, damage.length as i64);
         line.extend_from_slice(b",\"resumedAt\":");
@@ -244,7 +227,7 @@ impl JsonLines {
             batch_tail(&mut self.scratch, item.batch);
             self.batch_tail.set(&self.scratch);
         }
-        let line = &mut self.line;
+        let line = &mut self.lines.text;
         self.record_head.append_to(line);
         self.offsets.write(line, item.offset);
         let decoded = match &item.payload {

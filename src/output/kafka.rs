@@ -3,7 +3,7 @@
 
 use std::io::{self, Write};
 
-use super::FLUSH_AT;
+use super::Lines;
 use super::json::{IntWriter, JsonStyle, write_int, write_message};
 use crate::batch::{Batch, Damage};
 use crate::files::FileKind;
@@ -28,11 +28,8 @@ const KAFKA_STYLE: JsonStyle = JsonStyle {
 /// Prints one file at a time in Kafka's layout.
 pub struct KafkaText {
     options: KafkaOptions,
-    /// Lines not yet written (see [`FLUSH_AT`]).
-    line: Vec<u8>,
-    /// When to write the lines out: [`FLUSH_AT`], or never while they are
-    /// held (see `hold_lines`).
-    flush_at: usize,
+    /// Lines not yet written.
+    lines: Lines,
     /// The file's name, for "Found N invalid bytes at the end of NAME".
     file_name: String,
     /// Record offsets and timestamps, whose text is mostly reused.
@@ -44,8 +41,7 @@ impl KafkaText {
     pub fn new(options: KafkaOptions) -> KafkaText {
         KafkaText {
             options,
-            line: Vec::with_capacity(FLUSH_AT + (16 << 10)),
-            flush_at: FLUSH_AT,
+            lines: Lines::default(),
             file_name: String::new(),
             offsets: IntWriter::default(),
             timestamps: IntWriter::default(),
@@ -55,7 +51,7 @@ impl KafkaText {
     /// `Dumping PATH` and the line that says what the file is.
     pub fn start_file(&mut self, display: &str, file_name: &str, kind: FileKind) {
         self.continue_file(file_name);
-        let line = &mut self.line;
+        let line = &mut self.lines.text;
         let _ = writeln!(line, "Dumping {display}");
         let _ = match kind {
             FileKind::Segment { base_offset } => {
@@ -74,25 +70,18 @@ impl KafkaText {
         self.file_name = file_name.to_string();
     }
 
-    /// See [`super::hold_lines`].
-    pub fn hold_lines(&mut self, buffer: Vec<u8>) {
-        super::hold_lines(&mut self.line, &mut self.flush_at, buffer);
-    }
-
-    /// The lines held so far.
-    pub fn take_lines(&mut self) -> Vec<u8> {
-        std::mem::take(&mut self.line)
+    /// The lines not yet written, to hold or take them.
+    pub fn lines(&mut self) -> &mut Lines {
+        &mut self.lines
     }
 
     /// Writes out the lines gathered so far.
     pub fn flush(&mut self, out: &mut impl Write) -> io::Result<()> {
-        out.write_all(&self.line)?;
-        self.line.clear();
-        Ok(())
+        self.lines.flush(out)
     }
 
     pub fn item(&mut self, out: &mut impl Write, item: &Item<'_, '_>) -> io::Result<()> {
-        let line = &mut self.line;
+        let line = &mut self.lines.text;
         match item {
             Item::Batch(batch) => batch_line(line, batch),
             // Records are printed one by one; a summary has nothing to add.
@@ -141,10 +130,7 @@ impl KafkaText {
                 );
             }
         }
-        if line.len() >= self.flush_at {
-            self.flush(out)?;
-        }
-        Ok(())
+        self.lines.flush_if_full(out)
     }
 }
 

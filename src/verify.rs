@@ -30,7 +30,7 @@ pub const EXIT_CLEAN: u8 = 0;
 /// Exit code: some file is damaged.
 pub const EXIT_DAMAGED: u8 = 1;
 /// Exit code: bad usage, or a file could not be read.
-pub const EXIT_ERROR: u8 = 2;
+pub use crate::error::EXIT_ERROR;
 
 /// One damaged place.
 #[derive(Clone, Debug, PartialEq, Eq)]

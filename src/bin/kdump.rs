@@ -9,6 +9,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, ValueEnum};
 use kraftlog::dump::{self, DumpOptions, Format, Parallel};
+use kraftlog::error;
 use kraftlog::output::kafka::KafkaOptions;
 use kraftlog::verify::{self, VerifyOptions};
 
@@ -81,16 +82,7 @@ enum OutputFormat {
 }
 
 fn main() -> ExitCode {
-    let args = Args::parse();
-    match run(args) {
-        Ok(code) => code,
-        // `kdump … | head` closes the pipe early: that is success.
-        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("kdump: {e}");
-            ExitCode::from(verify::EXIT_ERROR)
-        }
-    }
+    error::exit("kdump", run(Args::parse()))
 }
 
 fn run(args: Args) -> io::Result<ExitCode> {

@@ -10,6 +10,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Parser;
+use kraftlog::error;
 use kraftlog::image::MetadataImage;
 use kraftlog::image::load::Loader;
 use kraftlog::shell::repl::{self, Lines, Terminal};
@@ -39,16 +40,7 @@ struct Args {
 }
 
 fn main() -> ExitCode {
-    let args = Args::parse();
-    match run(args) {
-        Ok(code) => code,
-        // `kshell … | head` closes the pipe early: that is success.
-        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("kshell: {e}");
-            ExitCode::from(2)
-        }
-    }
+    error::exit("kshell", run(Args::parse()))
 }
 
 fn run(args: Args) -> io::Result<ExitCode> {
@@ -57,7 +49,7 @@ fn run(args: Args) -> io::Result<ExitCode> {
     for path in &args.snapshots {
         if let Err(e) = loader.load_path(path, &mut report) {
             eprintln!("kshell: {}: {e}", path.display());
-            return Ok(ExitCode::from(2));
+            return Ok(ExitCode::from(error::EXIT_ERROR));
         }
     }
     // Leaked: the image lives until the process exits, and freeing a large

@@ -17,12 +17,14 @@
 
 use std::collections::BTreeMap;
 use std::io;
+use std::ops::ControlFlow;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, mpsc};
 
 use crate::bytes::source::Source;
 use crate::files::FileKind;
+use crate::stream::{self, Item, ReadOptions};
 
 /// How big segments are split between threads.
 #[derive(Clone, Copy, Debug)]
@@ -84,6 +86,35 @@ pub trait RangeWork: Sync {
         cut: Cut,
         reuse: Option<Self::Part>,
     ) -> Option<Self::Part>;
+}
+
+/// Reads the items of `cut` from the file at `path` as long as `intact`
+/// says each is; whether all of them were, up to the cut exactly. The
+/// building block of [`RangeWork::read`].
+pub fn read_intact(
+    path: &Path,
+    options: ReadOptions,
+    cut: &Cut,
+    mut intact: impl FnMut(&Item<'_, '_>) -> bool,
+) -> bool {
+    let mut all_intact = true;
+    let mut reached = cut.start;
+    let options = ReadOptions {
+        max_bytes: Some(cut.end),
+        ..options
+    };
+    let read = stream::read_file_from(path, cut.start, options, |item| {
+        if let Item::Batch(batch) = &item {
+            reached = batch.position + batch.bytes.len() as u64;
+        }
+        if intact(&item) {
+            ControlFlow::Continue(())
+        } else {
+            all_intact = false;
+            ControlFlow::Break(())
+        }
+    });
+    all_intact && read.is_ok() && reached == cut.end
 }
 
 /// Reads the file at `path` range by range on `parallel.threads` threads

@@ -152,8 +152,18 @@ pub fn read_file(
     options: ReadOptions,
     on_item: impl FnMut(Item<'_, '_>) -> ControlFlow<()>,
 ) -> io::Result<()> {
+    read_file_from(path, 0, options, on_item)
+}
+
+/// [`read_file`] from the batch boundary at `start`.
+pub fn read_file_from(
+    path: &Path,
+    start: u64,
+    options: ReadOptions,
+    on_item: impl FnMut(Item<'_, '_>) -> ControlFlow<()>,
+) -> io::Result<()> {
     let mut source = Source::open(path, FileKind::of(path).is_immutable())?;
-    read_source(&mut source, options, on_item)
+    read_source_from(&mut source, start, options, on_item)
 }
 
 /// Walks every batch, record and damaged range of `source`.

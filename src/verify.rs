@@ -17,7 +17,6 @@ use std::path::{Path, PathBuf};
 use comfy_table::{CellAlignment, Table, presets};
 
 use crate::batch::Mode;
-use crate::bytes::source::Source;
 use crate::check::{FileChecks, Finding, undecodable_kind, value_error_position};
 use crate::dump::{display_path, expand_inputs};
 use crate::files::{self, FileKind};
@@ -141,14 +140,9 @@ pub fn verify_file(path: &Path, options: &VerifyOptions) -> FileVerdict {
             Err(e) => return checker.finish(verdict, Err(e)),
         }
     }
-    let read = Source::open(path, kind.is_immutable()).and_then(|mut source| {
-        if let Some(max) = max_bytes {
-            source.limit(max);
-        }
-        stream::read_source_from(&mut source, start, options, |item| {
-            checker.item(&item);
-            ControlFlow::Continue(())
-        })
+    let read = stream::read_file_from(path, start, options, |item| {
+        checker.item(&item);
+        ControlFlow::Continue(())
     });
     checker.finish(verdict, read)
 }
@@ -263,22 +257,11 @@ impl RangeWork for Ranges<'_> {
         if let Some((base_offset, last_offset)) = cut.previous {
             checker.checks.resume_after(base_offset, last_offset);
         }
-        let mut reached = cut.start;
-        let read = Source::open(self.path, false).and_then(|mut source| {
-            source.limit(cut.end);
-            stream::read_source_from(&mut source, cut.start, self.options, |item| {
-                if let Item::Batch(batch) = &item {
-                    reached = batch.position + batch.bytes.len() as u64;
-                }
-                checker.item(&item);
-                if checker.damage.is_empty() {
-                    ControlFlow::Continue(())
-                } else {
-                    ControlFlow::Break(())
-                }
-            })
+        let intact = ranges::read_intact(self.path, self.options, &cut, |item| {
+            checker.item(item);
+            checker.damage.is_empty()
         });
-        (read.is_ok() && reached == cut.end && checker.damage.is_empty()).then_some(checker)
+        intact.then_some(checker)
     }
 }
 

@@ -7,7 +7,6 @@ use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 
 use crate::batch::Mode;
-use crate::bytes::source::Source;
 use crate::check::FileChecks;
 use crate::error::Error;
 use crate::files::{self, FileKind};
@@ -293,24 +292,18 @@ pub fn dump(
         }
         formatter.resume(&resume);
         let mut write_error = None;
-        let result = (|| {
-            let mut source = Source::open(&path, kind.is_immutable())?;
-            if let Some(max) = options.max_bytes {
-                source.limit(max);
+        let result = stream::read_file_from(&path, resume.start, job.read, |item| {
+            if let Item::Batch(batch) = &item {
+                progress.at(batch.position);
             }
-            stream::read_source_from(&mut source, resume.start, job.read, |item| {
-                if let Item::Batch(batch) = &item {
-                    progress.at(batch.position);
+            match formatter.item(out, &item) {
+                Ok(_) => ControlFlow::Continue(()),
+                Err(e) => {
+                    write_error = Some(e);
+                    ControlFlow::Break(())
                 }
-                match formatter.item(out, &item) {
-                    Ok(_) => ControlFlow::Continue(()),
-                    Err(e) => {
-                        write_error = Some(e);
-                        ControlFlow::Break(())
-                    }
-                }
-            })
-        })();
+            }
+        });
         if let Some(e) = write_error {
             return Err(e);
         }

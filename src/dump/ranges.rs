@@ -2,14 +2,11 @@
 //! range formatted into a text of its own, written in order.
 
 use std::io::{self, Write};
-use std::ops::ControlFlow;
 
 use super::{DumpOptions, FileJob, Formatter, Resume};
-use crate::bytes::source::Source;
 use crate::check::FileChecks;
 use crate::output::progress::Progress;
 use crate::ranges::{self, Cut, RangeWork};
-use crate::stream::{self, Item};
 
 /// Dumps `job` by ranges to `out`; `None` when the whole file was written,
 /// else where to go on in order.
@@ -77,26 +74,12 @@ impl RangeWork for Ranges<'_> {
             |part| part.text,
         );
         formatter.hold_text(buffer);
-        let mut intact = true;
-        let mut reached = cut.start;
-        let read = Source::open(job.path, false).and_then(|mut source| {
-            source.limit(cut.end);
-            stream::read_source_from(&mut source, cut.start, job.read, |item| {
-                if let Item::Batch(batch) = &item {
-                    reached = batch.position + batch.bytes.len() as u64;
-                }
-                // Text is held, so nothing is written to the sink.
-                match formatter.item(&mut io::sink(), &item) {
-                    Ok(true) => ControlFlow::Continue(()),
-                    _ => {
-                        intact = false;
-                        ControlFlow::Break(())
-                    }
-                }
-            })
+        // Text is held, so nothing is written to the sink.
+        let intact = ranges::read_intact(job.path, job.read, &cut, |item| {
+            matches!(formatter.item(&mut io::sink(), item), Ok(true))
         });
         let text = formatter.take_text();
-        (intact && read.is_ok() && reached == cut.end).then(|| Formatted {
+        intact.then(|| Formatted {
             text,
             last_good_offset: formatter.jsonl.last_good_offset(),
         })

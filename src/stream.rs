@@ -9,7 +9,7 @@ use std::path::Path;
 
 use crate::batch::compression::{decompress, inflate_limit};
 use crate::batch::header::increment_sequence;
-use crate::batch::{self, Batch, Compression, Damage, Mode};
+use crate::batch::{self, Batch, BatchHeader, Compression, Damage, Mode};
 use crate::bytes::WireError;
 use crate::bytes::source::Source;
 use crate::files::FileKind;
@@ -257,9 +257,20 @@ fn read_records_into<'r>(
     // File positions exist only for uncompressed records.
     let records_start = (header.compression() == Compression::None)
         .then(|| batch.position + (batch.bytes.len() - records_bytes.len()) as u64);
+    let summarize = decoder == Decoder::Framing && !header.is_control();
+    if summarize && let Some(frame) = record::records_frame(records_bytes, header.records_count) {
+        // Intact records, the common case, read by their framing alone.
+        let (first, last) = (frame.first, frame.last);
+        return on_item(Item::Records {
+            batch,
+            count: header.records_count as u32,
+            first: offset_and_timestamp(header, first.0, first.1),
+            last: offset_and_timestamp(header, last.0, last.1),
+        });
+    }
     let mut found = 0;
     let mut consumed = 0;
-    let mut summary = (decoder == Decoder::Framing && !header.is_control()).then(Summary::default);
+    let mut summary = summarize.then(Summary::default);
     for parsed in record::records(records_bytes, header.records_count) {
         let record = match parsed {
             Ok(record) => record,
@@ -285,14 +296,8 @@ fn read_records_into<'r>(
         };
         found += 1;
         consumed = record.end;
-        let offset = header
-            .base_offset
-            .wrapping_add(i64::from(record.offset_delta));
-        let timestamp = if header.is_log_append_time() {
-            header.max_timestamp
-        } else {
-            header.base_timestamp.wrapping_add(record.timestamp_delta)
-        };
+        let (offset, timestamp) =
+            offset_and_timestamp(header, record.offset_delta, record.timestamp_delta);
         if let Some(summary) = &mut summary {
             summary.add(offset, timestamp);
             continue;
@@ -325,6 +330,21 @@ fn read_records_into<'r>(
         })?;
     }
     ControlFlow::Continue(())
+}
+
+/// A record's offset, and its timestamp as Kafka reports it.
+fn offset_and_timestamp(
+    header: &BatchHeader,
+    offset_delta: i32,
+    timestamp_delta: i64,
+) -> (i64, i64) {
+    let offset = header.base_offset.wrapping_add(i64::from(offset_delta));
+    let timestamp = if header.is_log_append_time() {
+        header.max_timestamp
+    } else {
+        header.base_timestamp.wrapping_add(timestamp_delta)
+    };
+    (offset, timestamp)
 }
 
 /// The records of a batch read with [`Decoder::Framing`], so far.

@@ -1,6 +1,6 @@
 //! The RecordBatch v2 header (61 bytes) and the framing fields before it.
 
-use crate::bytes::wire::{WireResult, be_i8, be_i16, be_i32, be_i64, be_u32};
+use crate::bytes::wire::{WireResult, be_i8, be_i16, be_i32, be_i64, be_u32, take_bytes};
 
 /// Bytes before `batchLength` counts: baseOffset (8) + batchLength (4).
 pub const LOG_OVERHEAD: usize = 12;
@@ -56,6 +56,9 @@ pub fn parse_batch_frame(input: &[u8]) -> WireResult<'_, (i64, i32, i32, i8)> {
 
 /// The whole 61-byte v2 header.
 pub fn parse_batch_header(input: &[u8]) -> WireResult<'_, BatchHeader> {
+    // Taking the fixed size first lets the fields below be read without a
+    // bounds check each.
+    let (rest, input) = take_bytes(input, BATCH_HEADER_SIZE)?;
     let (input, (base_offset, batch_length, partition_leader_epoch, magic)) =
         parse_batch_frame(input)?;
     let (input, crc) = be_u32(input)?;
@@ -66,9 +69,9 @@ pub fn parse_batch_header(input: &[u8]) -> WireResult<'_, BatchHeader> {
     let (input, producer_id) = be_i64(input)?;
     let (input, producer_epoch) = be_i16(input)?;
     let (input, base_sequence) = be_i32(input)?;
-    let (input, records_count) = be_i32(input)?;
+    let (_, records_count) = be_i32(input)?;
     Ok((
-        input,
+        rest,
         BatchHeader {
             base_offset,
             batch_length,

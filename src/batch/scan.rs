@@ -16,6 +16,7 @@ use super::header::{
     BATCH_HEADER_SIZE, BatchHeader, CRC_START, HEADER_SIZE_UP_TO_MAGIC, LOG_OVERHEAD,
     MIN_BATCH_LENGTH, parse_batch_frame, parse_batch_header,
 };
+use crate::bytes::crc;
 
 /// How to treat damage.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -46,7 +47,7 @@ impl<'a> Batch<'a> {
     }
 
     pub fn computed_crc(&self) -> u32 {
-        crc32c::crc32c(&self.bytes[CRC_START..])
+        crc::crc32c(&self.bytes[CRC_START..])
     }
 }
 
@@ -318,7 +319,7 @@ impl Scanner {
         }
         let bytes = &avail[..size as usize];
         let (_, header) = parse_batch_header(bytes).expect("61 bytes hold a header");
-        let crc_valid = crc32c::crc32c(&bytes[CRC_START..]) == header.crc;
+        let crc_valid = crc::crc32c(&bytes[CRC_START..]) == header.crc;
         if !crc_valid && self.mode == Mode::Recover {
             // A damaged length can swallow the batches after it: if an
             // intact batch starts inside this one, the length is wrong and
@@ -455,7 +456,7 @@ impl Scanner {
                 }
                 let (_, header) = parse_batch_header(here).expect("61 bytes");
                 self.crc_credit -= size as u64;
-                if crc32c::crc32c(&here[CRC_START..size]) == header.crc {
+                if crc::crc32c(&here[CRC_START..size]) == header.crc {
                     let cause = self.cause.take().unwrap_or(DamageKind::ShortTail);
                     self.state = State::Normal;
                     self.pos = candidate;
@@ -505,7 +506,7 @@ fn intact_batch_inside(avail: &[u8], size: usize, remaining: u64, credit: &mut u
         }
         *credit -= candidate as u64;
         let (_, header) = parse_batch_header(here).expect("61 bytes");
-        if crc32c::crc32c(&here[CRC_START..candidate]) == header.crc {
+        if crc::crc32c(&here[CRC_START..candidate]) == header.crc {
             return Inside::At(at);
         }
     }

@@ -3,6 +3,7 @@
 
 use super::compression::compress;
 use super::header::{BATCH_HEADER_SIZE, CRC_START, Compression, LOG_OVERHEAD};
+use crate::bytes::crc;
 use crate::bytes::wire::write::{unsigned_varint, varint, varlong};
 use crate::schema::{self, EncodeError, Schema};
 
@@ -98,7 +99,7 @@ pub fn write_batch(out: &mut Vec<u8>, spec: &BatchSpec, records: &[RecordSpec]) 
     }
     let batch_length = (out.len() - start - LOG_OVERHEAD) as i32;
     out[start + 8..start + 12].copy_from_slice(&batch_length.to_be_bytes());
-    let crc = crc32c::crc32c(&out[start + CRC_START..]);
+    let crc = crc::crc32c(&out[start + CRC_START..]);
     out[start + 17..start + 21].copy_from_slice(&crc.to_be_bytes());
 }
 

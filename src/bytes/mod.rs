@@ -2,6 +2,7 @@
 //! fixed-width numbers), reading files safely, and appending short texts
 //! fast.
 
+pub mod crc;
 pub mod padded;
 pub mod source;
 pub mod wire;

@@ -136,13 +136,16 @@ fixed!(be_f64, f64);
 /// An unsigned LEB128 value of at most `max_bytes` bytes.
 #[inline]
 fn leb128(input: &[u8], max_bytes: usize) -> WireResult<'_, u64> {
-    // One byte is the common case (small lengths, counts, deltas, tags).
-    if let Some(&byte) = input.first()
-        && byte & 0x80 == 0
-    {
-        return Ok((&input[1..], u64::from(byte)));
+    // One byte is the common case (small lengths, counts, deltas, tags);
+    // two bytes is a record's length (zig-zag doubles 64..8191).
+    match *input {
+        [first, ..] if first & 0x80 == 0 => Ok((&input[1..], u64::from(first))),
+        [first, second, ..] if second & 0x80 == 0 => Ok((
+            &input[2..],
+            u64::from(first & 0x7f) | u64::from(second) << 7,
+        )),
+        _ => leb128_long(input, max_bytes),
     }
-    leb128_long(input, max_bytes)
 }
 
 #[cold]

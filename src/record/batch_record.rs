@@ -146,6 +146,55 @@ pub fn parse_record(input: &[u8], base: usize) -> WireResult<'_, Record<'_>> {
     ))
 }
 
+/// What the framing of a batch's records says of them: the offset and
+/// timestamp deltas of the first and the last record.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RecordsFrame {
+    pub first: (i32, i64),
+    pub last: (i32, i64),
+}
+
+/// Reads only the framing of `count` records that must fill `input`
+/// exactly, for an integrity check that sees millions of them. `None` when
+/// any record is not intact, or the count or the length is off: then
+/// [`records`] says what (both accept the same bytes).
+pub fn records_frame(input: &[u8], count: i32) -> Option<RecordsFrame> {
+    let mut rest = input;
+    let mut frame = RecordsFrame {
+        first: (0, 0),
+        last: (0, 0),
+    };
+    for index in 0..count {
+        let (next, deltas) = record_frame(rest)?;
+        if index == 0 {
+            frame.first = deltas;
+        }
+        frame.last = deltas;
+        rest = next;
+    }
+    (count > 0 && rest.is_empty()).then_some(frame)
+}
+
+/// One record's framing, as [`parse_record`] checks it: its offset and
+/// timestamp deltas, and the bytes after it.
+fn record_frame(input: &[u8]) -> Option<(&[u8], (i32, i64))> {
+    let (rest, length) = varint(input).ok()?;
+    let length = usize::try_from(length).ok()?;
+    let (after, body) = take_bytes(rest, length).ok()?;
+    let (body, _attributes) = be_i8(body).ok()?;
+    let (body, timestamp_delta) = varlong(body).ok()?;
+    let (body, offset_delta) = varint(body).ok()?;
+    let (body, _key) = parse_nullable_bytes(body).ok()?;
+    let (body, _value) = parse_nullable_bytes(body).ok()?;
+    let (mut body, header_count) = varint(body).ok()?;
+    for _ in 0..header_count {
+        let (rest, key) = parse_nullable_bytes(body).ok()?;
+        key?;
+        (body, _) = parse_nullable_bytes(rest).ok()?;
+    }
+    (header_count >= 0 && body.is_empty()).then_some((after, (offset_delta, timestamp_delta)))
+}
+
 /// The `count` records of an (uncompressed) records section, in order. A
 /// record that cannot be parsed ends the iteration with its error and the
 /// byte position where it starts.
@@ -172,4 +221,78 @@ pub fn records(
             }
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::batch::header::BATCH_HEADER_SIZE;
+    use crate::batch::parse_batch_header;
+    use crate::batch::writer::{BatchSpec, RecordSpec, write_batch};
+
+    /// What [`records`] says of a records section, as [`records_frame`]
+    /// must: the first and last deltas when all `count` records are intact
+    /// and fill it exactly.
+    fn frame_by_records(input: &[u8], count: i32) -> Option<RecordsFrame> {
+        let mut deltas = Vec::new();
+        let mut end = 0;
+        for record in records(input, count) {
+            let record = record.ok()?;
+            deltas.push((record.offset_delta, record.timestamp_delta));
+            end = record.end;
+        }
+        let complete = count > 0 && deltas.len() == count as usize && end == input.len();
+        complete.then(|| RecordsFrame {
+            first: deltas[0],
+            last: deltas[deltas.len() - 1],
+        })
+    }
+
+    #[test]
+    fn records_frame_accepts_what_records_accepts() {
+        let record = |delta: i64, value_len: usize, headers: usize| RecordSpec {
+            timestamp_delta: delta,
+            key: (headers > 0).then(|| b"k".to_vec()),
+            value: Some(vec![7; value_len]),
+            headers: (0..headers)
+                .map(|h| (vec![b'h'; h + 1], (h % 2 == 0).then(|| vec![1, 2])))
+                .collect(),
+        };
+        let mut batch = Vec::new();
+        let specs = [record(0, 3, 0), record(-70, 90, 2), record(9_000, 1, 1)];
+        write_batch(&mut batch, &BatchSpec::kraft(5, 1, 1_000), &specs);
+        let (section, header) = parse_batch_header(&batch).expect("a header");
+        assert_eq!(section.len(), batch.len() - BATCH_HEADER_SIZE);
+        let count = header.records_count;
+        let intact = records_frame(section, count).expect("intact records");
+        assert_eq!(intact.last, (2, 9_000));
+        assert_eq!(Some(intact), frame_by_records(section, count));
+
+        let mut checked = 0;
+        for at in 0..section.len() {
+            for byte in [0x00, 0x01, 0x7f, 0x80, 0xff, section[at] ^ 0x40] {
+                let mut changed = section.to_vec();
+                changed[at] = byte;
+                for count in [count - 1, count, count + 1] {
+                    let expected = frame_by_records(&changed, count);
+                    assert_eq!(
+                        records_frame(&changed, count),
+                        expected,
+                        "byte {at} = {byte}"
+                    );
+                    checked += usize::from(expected.is_none());
+                }
+            }
+            let cut = &section[..at];
+            assert_eq!(
+                records_frame(cut, count),
+                frame_by_records(cut, count),
+                "cut at {at}"
+            );
+        }
+        let mut longer = section.to_vec();
+        longer.push(0);
+        assert_eq!(records_frame(&longer, count), None);
+        assert!(checked > section.len(), "changes must break records");
+    }
 }

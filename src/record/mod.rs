@@ -3,5 +3,5 @@
 pub mod batch_record;
 pub mod control;
 
-pub use batch_record::{Header, Record, parse_record, records};
+pub use batch_record::{Header, Record, RecordsFrame, parse_record, records, records_frame};
 pub use control::{ControlKey, parse_control_key};

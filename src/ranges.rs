@@ -1,10 +1,12 @@
 //! A big segment read by several threads, range by range, and taken in
 //! file order.
 //!
-//! The file is cut at batch boundaries into ranges (found by following each
-//! batch's length field, which is cheap next to decoding), each range is
-//! read on a thread of its own, and what it yields is taken in file order,
-//! a few ranges in flight at a time so memory stays bounded.
+//! The file is cut at batch boundaries into ranges, each range is read on
+//! a thread of its own, and what it yields is taken in file order, a few
+//! ranges in flight at a time so memory stays bounded. The thread that
+//! reads a range also finds where the next one starts, by following the
+//! batch length fields in the bytes it has just read (cheap next to
+//! decoding), so the file is read once, by the threads that use it.
 //!
 //! A range is read as if the file before it were intact, because the state
 //! that crosses batches (the batch before, for the offset-order checks; the
@@ -19,8 +21,7 @@ use std::collections::BTreeMap;
 use std::io;
 use std::ops::ControlFlow;
 use std::path::Path;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Mutex, mpsc};
+use std::sync::{Condvar, Mutex, mpsc};
 
 use crate::bytes::source::Source;
 use crate::files::FileKind;
@@ -78,21 +79,23 @@ pub trait RangeWork: Sync {
 
     fn worker(&self) -> Self::Worker;
 
-    /// Reads `cut` as if the file before it were intact, into `reuse` when
-    /// there is one; `None` when the range is not all intact.
+    /// Reads `cut` from `source` (the file, holding the range's bytes) as
+    /// if the file before it were intact, into `reuse` when there is one;
+    /// `None` when the range is not all intact.
     fn read(
         &self,
         worker: &mut Self::Worker,
         cut: Cut,
+        source: &mut Source,
         reuse: Option<Self::Part>,
     ) -> Option<Self::Part>;
 }
 
-/// Reads the items of `cut` from the file at `path` as long as `intact`
-/// says each is; whether all of them were, up to the cut exactly. The
-/// building block of [`RangeWork::read`].
+/// Reads the items of `cut` from `source` as long as `intact` says each
+/// is; whether all of them were, up to the cut exactly. The building block
+/// of [`RangeWork::read`].
 pub fn read_intact(
-    path: &Path,
+    source: &mut Source,
     options: ReadOptions,
     cut: &Cut,
     mut intact: impl FnMut(&Item<'_, '_>) -> bool,
@@ -103,7 +106,7 @@ pub fn read_intact(
         max_bytes: Some(cut.end),
         ..options
     };
-    let read = stream::read_file_from(path, cut.start, options, |item| {
+    let read = stream::read_source_from(source, cut.start, options, |item| {
         if let Item::Batch(batch) = &item {
             reached = batch.position + batch.bytes.len() as u64;
         }
@@ -128,84 +131,140 @@ pub fn run<W: RangeWork>(
     take: impl FnMut(&Cut, &mut W::Part) -> io::Result<()>,
 ) -> io::Result<Option<Cut>> {
     let threads = parallel.threads.max(1);
-    // Enough ranges queued to keep every thread busy while one is taken.
+    // Enough ranges in flight to keep every thread busy while one is taken.
     let in_flight = threads + 2;
-    let cuts = Cuts::open(path, parallel.range_bytes)?;
-    let stop = AtomicBool::new(false);
-    let (queue, queued) = mpsc::channel::<Cut>();
-    let queued = Mutex::new(queued);
+    let range_bytes = parallel.range_bytes.max(1);
+    let chain = Chain::new(in_flight);
     let (recycle, recycled) = mpsc::channel::<W::Part>();
     let recycled = Mutex::new(recycled);
     std::thread::scope(|scope| {
-        let (done, results) = mpsc::channel::<(Cut, Option<W::Part>)>();
+        let (done, results) = mpsc::channel::<Read<W::Part>>();
         for _ in 0..threads {
             let done = done.clone();
-            let (queued, recycled, stop) = (&queued, &recycled, &stop);
+            let (recycled, chain) = (&recycled, &chain);
             scope.spawn(move || {
+                // Should this thread panic, the others must not wait for it
+                // to say where the next range starts.
+                let _end_on_panic = EndOnPanic(chain);
                 let mut worker = work.worker();
-                loop {
-                    let next = queued.lock().unwrap_or_else(|e| e.into_inner()).recv();
-                    let Ok(cut) = next else { break };
-                    // Once the split has stopped, queued ranges are dropped.
-                    if stop.load(Ordering::Relaxed) {
-                        continue;
-                    }
-                    let reuse = recycled
-                        .lock()
-                        .unwrap_or_else(|e| e.into_inner())
-                        .try_recv()
-                        .ok();
-                    if done
-                        .send((cut, work.read(&mut worker, cut, reuse)))
-                        .is_err()
-                    {
+                let mut buffer = Vec::new();
+                // Until there are no more ranges.
+                while let Some(next) = chain.claim() {
+                    let reuse = lock(recycled).try_recv().ok();
+                    let (range, left) =
+                        read_range(path, range_bytes, next, buffer, chain, |cut, source| {
+                            work.read(&mut worker, cut, source, reuse)
+                        });
+                    buffer = left;
+                    if done.send(range).is_err() {
                         break;
                     }
                 }
             });
         }
         drop(done);
-        let outcome = take_in_order(cuts, in_flight, &queue, &results, &recycle, take);
-        stop.store(true, Ordering::Relaxed);
-        drop(queue);
+        let outcome = take_in_order(&chain, in_flight, &results, &recycle, take);
+        // Threads waiting for the next range stop.
+        chain.end();
         outcome
     })
 }
 
-/// Cuts the file, hands ranges out and takes their parts in order until
-/// the end or the first range that is not intact.
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// A range read: its cut, its part (`None`: not intact), and whether it
+/// ends the file.
+struct Read<P> {
+    cut: Cut,
+    part: Option<P>,
+    last: bool,
+}
+
+/// Takes the ranges' parts in file order until the end or the first range
+/// that is not intact, letting one more range be read for each taken.
 fn take_in_order<P>(
-    mut cuts: Cuts,
+    chain: &Chain,
     in_flight: usize,
-    queue: &mpsc::Sender<Cut>,
-    results: &mpsc::Receiver<(Cut, Option<P>)>,
+    results: &mpsc::Receiver<Read<P>>,
     recycle: &mpsc::Sender<P>,
     mut take: impl FnMut(&Cut, &mut P) -> io::Result<()>,
 ) -> io::Result<Option<Cut>> {
-    let stopped = || io::Error::other("the reading threads stopped");
-    let mut waiting: BTreeMap<usize, (Cut, Option<P>)> = BTreeMap::new();
-    let (mut issued, mut taken) = (0, 0);
+    let mut waiting: BTreeMap<usize, Read<P>> = BTreeMap::new();
+    let mut taken = 0;
     loop {
-        while issued - taken < in_flight {
-            let Some(cut) = cuts.next()? else { break };
-            queue.send(cut).map_err(|_| stopped())?;
-            issued += 1;
-        }
-        if taken == issued {
-            return Ok(None);
-        }
-        let (cut, part) = results.recv().map_err(|_| stopped())?;
-        waiting.insert(cut.index, (cut, part));
-        while let Some((cut, part)) = waiting.remove(&taken) {
-            let Some(mut part) = part else {
-                return Ok(Some(cut));
+        let read = results
+            .recv()
+            .map_err(|_| io::Error::other("the reading threads stopped"))?;
+        waiting.insert(read.cut.index, read);
+        while let Some(read) = waiting.remove(&taken) {
+            let Some(mut part) = read.part else {
+                return Ok(Some(read.cut));
             };
-            take(&cut, &mut part)?;
+            take(&read.cut, &mut part)?;
+            if read.last {
+                return Ok(None);
+            }
             // The threads may have stopped already: then it is dropped.
             let _ = recycle.send(part);
             taken += 1;
+            chain.open_until(taken + in_flight);
         }
     }
+}
+
+/// Reads the range that starts at `next.start`: fills `buffer` with its
+/// bytes, finds where it ends (and so where the next range starts, which
+/// goes to `chain` at once), then reads it with `read`. Returns what was
+/// read and the buffer, for the next range.
+fn read_range<P>(
+    path: &Path,
+    range_bytes: u64,
+    next: Next,
+    buffer: Vec<u8>,
+    chain: &Chain,
+    read: impl FnOnce(Cut, &mut Source) -> Option<P>,
+) -> (Read<P>, Vec<u8>) {
+    let mut cut = Cut {
+        index: next.index,
+        start: next.start,
+        end: next.start,
+        previous: next.previous,
+    };
+    let opened = Source::open_chunked(path, buffer).and_then(|mut source| {
+        source.fill(cut.start, range_bytes as usize + HEADER_PREFIX)?;
+        Ok(source)
+    });
+    let mut source = match opened {
+        Ok(source) => source,
+        Err(_) => {
+            // Read in order from here, which reports the error.
+            chain.end();
+            return (
+                Read {
+                    cut,
+                    part: None,
+                    last: true,
+                },
+                Vec::new(),
+            );
+        }
+    };
+    let (end, previous) = range_end(&source, cut.start, range_bytes);
+    cut.end = end;
+    let last = end >= source.len();
+    if last {
+        chain.end();
+    } else {
+        chain.publish(Next {
+            index: cut.index + 1,
+            start: end,
+            previous,
+        });
+    }
+    let part = read(cut, &mut source);
+    (Read { cut, part, last }, source.into_buffer())
 }
 
 /// Size of a batch header up to `lastOffsetDelta`, what cutting reads.
@@ -213,90 +272,289 @@ const HEADER_PREFIX: usize = 27;
 /// The smallest batch length field: a v2 header without records.
 const MIN_BATCH_LENGTH: i32 = 49;
 
-/// Cuts a segment into ranges of about `range_bytes` at batch boundaries,
-/// following each batch's length field. Where a header does not look like
-/// a batch, the last range runs to the end of the file (and formatting it
-/// finds out what is there).
-struct Cuts {
-    source: Source,
-    range_bytes: u64,
-    next_index: usize,
-    /// Where the next range starts; `None` once the file is cut whole.
-    at: Option<u64>,
-    previous: Option<(i64, i64)>,
-}
-
-impl Cuts {
-    fn open(path: &Path, range_bytes: u64) -> io::Result<Cuts> {
-        Ok(Cuts {
-            source: Source::open(path, false)?,
-            range_bytes: range_bytes.max(1),
-            next_index: 0,
-            at: Some(0),
-            previous: None,
-        })
-    }
-
-    fn next(&mut self) -> io::Result<Option<Cut>> {
-        let Some(start) = self.at else {
-            return Ok(None);
-        };
-        let end_of_file = self.source.len();
-        if start >= end_of_file {
-            self.at = None;
-            return Ok(None);
-        }
-        let previous = self.previous;
-        let mut end = start;
-        while end - start < self.range_bytes && end < end_of_file {
-            match self.frame_at(end)? {
-                Some((next, offsets)) => {
-                    end = next;
-                    self.previous = Some(offsets);
-                }
-                None => {
-                    end = end_of_file;
-                    break;
-                }
-            }
-        }
-        self.at = (end < end_of_file).then_some(end);
-        let cut = Cut {
-            index: self.next_index,
-            start,
-            end,
-            previous,
-        };
-        self.next_index += 1;
-        Ok(Some(cut))
-    }
-
-    /// The end of the batch at `pos` and its base and last offsets, if its
-    /// header looks like a v2 batch that fits the file.
-    fn frame_at(&mut self, pos: u64) -> io::Result<Option<(u64, (i64, i64))>> {
-        let (window, start, end) = self.source.window();
-        if pos + HEADER_PREFIX as u64 > end {
-            return Ok(None);
-        }
-        if pos < start || pos + HEADER_PREFIX as u64 > start + window.len() as u64 {
-            self.source.refill(pos, HEADER_PREFIX)?;
-        }
-        let (window, start, end) = self.source.window();
-        let Some(header) = window
-            .get((pos - start) as usize..)
-            .and_then(|w| w.first_chunk::<HEADER_PREFIX>())
-        else {
-            return Ok(None);
+/// Where the range that starts at `start` ends: the first batch boundary
+/// `range_bytes` or more after it, found by following each batch's length
+/// field through the bytes `source` holds; with the base and last offsets
+/// of the batch before. Where a header does not look like a batch, the
+/// range runs to the end of the file (and reading it finds out what is
+/// there).
+fn range_end(source: &Source, start: u64, range_bytes: u64) -> (u64, Option<(i64, i64)>) {
+    let (window, window_start, end_of_file) = source.window();
+    let mut end = start;
+    let mut previous = None;
+    while end - start < range_bytes && end < end_of_file {
+        let header = window
+            .get((end - window_start) as usize..)
+            .and_then(|bytes| bytes.first_chunk::<HEADER_PREFIX>());
+        let Some(header) = header else {
+            return (end_of_file, previous);
         };
         let int = |at: usize| i32::from_be_bytes(header[at..at + 4].try_into().expect("4 bytes"));
         let base_offset = i64::from_be_bytes(header[..8].try_into().expect("8 bytes"));
         let length = int(8);
         let magic = header[16];
-        let next = pos + 12 + u64::try_from(length).unwrap_or(0);
-        if magic != 2 || length < MIN_BATCH_LENGTH || next > end {
-            return Ok(None);
+        let next = end + 12 + u64::try_from(length).unwrap_or(0);
+        if magic != 2 || length < MIN_BATCH_LENGTH || next > end_of_file {
+            return (end_of_file, previous);
         }
-        let last_offset = base_offset.wrapping_add(i64::from(int(23)));
-        Ok(Some((next, (base_offset, last_offset))))
+        previous = Some((base_offset, base_offset.wrapping_add(i64::from(int(23)))));
+        end = next;
+    }
+    (end, previous)
+}
+
+/// Where the next range starts, once the thread reading the range before
+/// has found it.
+#[derive(Clone, Copy, Debug)]
+struct Next {
+    index: usize,
+    start: u64,
+    /// Base and last offset of the batch before `start`.
+    previous: Option<(i64, i64)>,
+}
+
+/// The ranges' start positions, handed from thread to thread, and how
+/// many ranges may be read ahead of the taker.
+struct Chain {
+    state: Mutex<ChainState>,
+    changed: Condvar,
+}
+
+struct ChainState {
+    /// Where the next range starts; `None` while the thread reading the
+    /// range before finds it.
+    next: Option<Next>,
+    /// Ranges below this index may be read.
+    open_until: usize,
+    /// No more ranges: the file is cut whole, or the split stopped.
+    ended: bool,
+}
+
+impl Chain {
+    fn new(open_until: usize) -> Chain {
+        let first = Next {
+            index: 0,
+            start: 0,
+            previous: None,
+        };
+        let state = ChainState {
+            next: Some(first),
+            open_until,
+            ended: false,
+        };
+        Chain {
+            state: Mutex::new(state),
+            changed: Condvar::new(),
+        }
+    }
+
+    /// The next range to read, once its start is known and it may be
+    /// read; `None` when there are no more.
+    fn claim(&self) -> Option<Next> {
+        let mut state = lock(&self.state);
+        loop {
+            if state.ended {
+                return None;
+            }
+            if let Some(next) = state.next
+                && next.index < state.open_until
+            {
+                state.next = None;
+                return Some(next);
+            }
+            state = self.changed.wait(state).unwrap_or_else(|e| e.into_inner());
+        }
+    }
+
+    fn publish(&self, next: Next) {
+        lock(&self.state).next = Some(next);
+        self.changed.notify_all();
+    }
+
+    fn open_until(&self, index: usize) {
+        lock(&self.state).open_until = index;
+        self.changed.notify_all();
+    }
+
+    fn end(&self) {
+        lock(&self.state).ended = true;
+        self.changed.notify_all();
+    }
+}
+
+/// Ends the chain when the thread holding it panics.
+struct EndOnPanic<'c>(&'c Chain);
+
+impl Drop for EndOnPanic<'_> {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            self.0.end();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::batch::writer::{BatchSpec, RecordSpec, write_batch};
+    use crate::batch::{Mode, header::BatchHeader, parse_batch_header};
+    use crate::stream::Decoder;
+
+    /// A segment of `batches` batches of one to three records, and where
+    /// each batch starts.
+    fn segment(batches: i64) -> (tempfile::TempDir, std::path::PathBuf, Vec<u64>) {
+        let mut bytes = Vec::new();
+        let mut starts = Vec::new();
+        let mut offset = 0;
+        for i in 0..batches {
+            starts.push(bytes.len() as u64);
+            let record = RecordSpec {
+                value: Some(vec![i as u8; 40 + (i as usize % 7) * 30]),
+                ..RecordSpec::default()
+            };
+            let count = 1 + i % 3;
+            let records = vec![record; count as usize];
+            write_batch(
+                &mut bytes,
+                &BatchSpec::kraft(offset, 1, 1_000 + i),
+                &records,
+            );
+            offset += count;
+        }
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let path = dir.path().join("00000000000000000000.log");
+        std::fs::write(&path, &bytes).expect("written");
+        (dir, path, starts)
+    }
+
+    /// Reads each range's batch headers; optionally not intact, or
+    /// panicking, at one range.
+    struct Headers {
+        broken: Option<usize>,
+        panics: Option<usize>,
+    }
+
+    impl RangeWork for Headers {
+        type Worker = ();
+        type Part = Vec<BatchHeader>;
+
+        fn worker(&self) {}
+
+        fn read(
+            &self,
+            _: &mut (),
+            cut: Cut,
+            source: &mut Source,
+            reuse: Option<Vec<BatchHeader>>,
+        ) -> Option<Vec<BatchHeader>> {
+            assert_ne!(self.panics, Some(cut.index), "a reading thread panics");
+            let mut headers = reuse.unwrap_or_default();
+            headers.clear();
+            let options = ReadOptions {
+                mode: Mode::Recover,
+                decoder: Decoder::Framing,
+                max_bytes: None,
+            };
+            let intact = read_intact(source, options, &cut, |item| {
+                if let Item::Batch(batch) = item {
+                    headers.push(batch.header);
+                }
+                true
+            });
+            (intact && self.broken != Some(cut.index)).then_some(headers)
+        }
+    }
+
+    fn parallel(threads: usize, range_bytes: u64) -> Parallel {
+        Parallel {
+            threads,
+            min_file_bytes: 0,
+            range_bytes,
+        }
+    }
+
+    #[test]
+    fn ranges_tile_the_file_at_batch_boundaries_in_order() {
+        let (_dir, path, starts) = segment(400);
+        let bytes = std::fs::read(&path).expect("read");
+        for (threads, range_bytes) in [(1, 1), (2, 1), (2, 700), (3, 4096), (4, 1 << 20)] {
+            let work = Headers {
+                broken: None,
+                panics: None,
+            };
+            let mut cuts = Vec::new();
+            let mut headers = Vec::new();
+            let stopped = run(&path, parallel(threads, range_bytes), &work, |cut, part| {
+                cuts.push(*cut);
+                headers.extend_from_slice(part);
+                Ok(())
+            })
+            .expect("read");
+            assert_eq!(stopped, None);
+            assert_eq!(cuts.first().map(|c| c.start), Some(0));
+            assert_eq!(cuts.last().map(|c| c.end), Some(bytes.len() as u64));
+            for (i, pair) in cuts.windows(2).enumerate() {
+                assert_eq!(pair[0].end, pair[1].start, "cut {i}");
+                assert!(starts.contains(&pair[1].start));
+            }
+            for (i, cut) in cuts.iter().enumerate() {
+                assert_eq!(cut.index, i);
+                assert!(cut.end - cut.start >= range_bytes || cut.end == bytes.len() as u64);
+            }
+            // Every batch once, in file order, with the offsets before each
+            // cut handed to the next.
+            let all: Vec<_> = starts
+                .iter()
+                .map(|&at| {
+                    parse_batch_header(&bytes[at as usize..])
+                        .expect("a header")
+                        .1
+                })
+                .collect();
+            assert_eq!(headers, all, "{threads} threads, {range_bytes} bytes");
+            for cut in &cuts[1..] {
+                let at = starts
+                    .iter()
+                    .position(|&s| s == cut.start)
+                    .expect("a batch start");
+                let before = &all[at - 1];
+                assert_eq!(
+                    cut.previous,
+                    Some((before.base_offset, before.last_offset()))
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn the_first_range_not_intact_stops_the_split() {
+        let (_dir, path, _) = segment(300);
+        for threads in [1, 2, 4] {
+            let work = Headers {
+                broken: Some(5),
+                panics: None,
+            };
+            let mut taken = Vec::new();
+            let stopped = run(&path, parallel(threads, 500), &work, |cut, _| {
+                taken.push(cut.index);
+                Ok(())
+            })
+            .expect("read");
+            assert_eq!(taken, vec![0, 1, 2, 3, 4]);
+            assert_eq!(stopped.map(|cut| cut.index), Some(5));
+        }
+    }
+
+    #[test]
+    fn a_panicking_thread_panics_the_caller_rather_than_hanging() {
+        let (_dir, path, _) = segment(300);
+        let work = Headers {
+            broken: None,
+            panics: Some(3),
+        };
+        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            run(&path, parallel(2, 500), &work, |_, _| Ok(()))
+        }));
+        assert!(outcome.is_err());
     }
 }

@@ -17,6 +17,7 @@ use std::path::{Path, PathBuf};
 use comfy_table::{CellAlignment, Table, presets};
 
 use crate::batch::Mode;
+use crate::bytes::source::Source;
 use crate::check::{FileChecks, Finding, undecodable_kind, value_error_position};
 use crate::dump::{display_path, expand_inputs};
 use crate::files::{self, FileKind};
@@ -252,12 +253,18 @@ impl RangeWork for Ranges<'_> {
 
     fn worker(&self) {}
 
-    fn read(&self, _: &mut (), cut: Cut, _: Option<Checker>) -> Option<Checker> {
+    fn read(
+        &self,
+        _: &mut (),
+        cut: Cut,
+        source: &mut Source,
+        _: Option<Checker>,
+    ) -> Option<Checker> {
         let mut checker = Checker::new(self.path);
         if let Some((base_offset, last_offset)) = cut.previous {
             checker.checks.resume_after(base_offset, last_offset);
         }
-        let intact = ranges::read_intact(self.path, self.options, &cut, |item| {
+        let intact = ranges::read_intact(source, self.options, &cut, |item| {
             checker.item(item);
             checker.damage.is_empty()
         });

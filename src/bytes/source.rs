@@ -40,29 +40,53 @@ enum Inner {
     },
 }
 
+/// Opens a file read-only, with its length.
+fn open_file(path: &Path) -> io::Result<(File, u64)> {
+    let file = File::open(path)?;
+    let metadata = file.metadata()?;
+    if metadata.is_dir() {
+        return Err(io::Error::other("is a directory"));
+    }
+    Ok((file, metadata.len()))
+}
+
 impl Source {
     /// Opens `path` read-only; maps it when `immutable`.
     pub fn open(path: &Path, immutable: bool) -> io::Result<Source> {
-        let file = File::open(path)?;
-        let metadata = file.metadata()?;
-        if metadata.is_dir() {
-            return Err(io::Error::other("is a directory"));
-        }
-        let end = metadata.len();
-        let inner = if immutable && end > 0 {
+        let (file, end) = open_file(path)?;
+        if immutable && end > 0 {
             // SAFETY: the file is opened read-only and, being immutable by
             // Kafka's contract (snapshots are renamed into place, never
             // rewritten), is not truncated while mapped.
-            Inner::Mapped(unsafe { Mmap::map(&file)? })
-        } else {
-            Inner::Chunked {
-                file,
-                buf: Vec::new(),
-                start: 0,
-                filled: 0,
-            }
+            let inner = Inner::Mapped(unsafe { Mmap::map(&file)? });
+            return Ok(Source { inner, end });
+        }
+        Ok(Source::chunked(file, end, Vec::new()))
+    }
+
+    /// Opens `path` read-only to read it in chunks into `buffer`, whose
+    /// allocation is reused (see [`Source::into_buffer`]).
+    pub fn open_chunked(path: &Path, buffer: Vec<u8>) -> io::Result<Source> {
+        let (file, end) = open_file(path)?;
+        Ok(Source::chunked(file, end, buffer))
+    }
+
+    fn chunked(file: File, end: u64, buf: Vec<u8>) -> Source {
+        let inner = Inner::Chunked {
+            file,
+            buf,
+            start: 0,
+            filled: 0,
         };
-        Ok(Source { inner, end })
+        Source { inner, end }
+    }
+
+    /// The chunk buffer, to read another file or range into.
+    pub fn into_buffer(self) -> Vec<u8> {
+        match self.inner {
+            Inner::Chunked { buf, .. } => buf,
+            Inner::Mapped(_) | Inner::Owned(_) => Vec::new(),
+        }
     }
 
     /// Bytes already in memory (tests, fuzzing, generated logs).
@@ -107,6 +131,12 @@ impl Source {
     /// all bytes up to the end. `needed` is capped by what the input holds
     /// after `from`, so the buffer stays bounded by the file.
     pub fn refill(&mut self, from: u64, needed: usize) -> io::Result<()> {
+        self.fill(from, needed.max(CHUNK))
+    }
+
+    /// [`Source::refill`] reading no more than `needed` bytes (for a range
+    /// read in one go).
+    pub fn fill(&mut self, from: u64, needed: usize) -> io::Result<()> {
         let end = self.end;
         let Inner::Chunked {
             file,
@@ -126,7 +156,7 @@ impl Source {
         }
         *start = from;
         let left = end.saturating_sub(from) as usize;
-        let want = needed.max(CHUNK).min(left);
+        let want = needed.min(left);
         if buf.len() < want {
             buf.resize(want, 0);
         }

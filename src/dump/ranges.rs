@@ -4,6 +4,7 @@
 use std::io::{self, Write};
 
 use super::{DumpOptions, FileJob, Formatter, Resume};
+use crate::bytes::source::Source;
 use crate::check::FileChecks;
 use crate::output::progress::Progress;
 use crate::ranges::{self, Cut, RangeWork};
@@ -59,6 +60,7 @@ impl RangeWork for Ranges<'_> {
         &self,
         formatter: &mut Formatter,
         cut: Cut,
+        source: &mut Source,
         reuse: Option<Formatted>,
     ) -> Option<Formatted> {
         let job = self.job;
@@ -75,7 +77,7 @@ impl RangeWork for Ranges<'_> {
         );
         formatter.hold_text(buffer);
         // Text is held, so nothing is written to the sink.
-        let intact = ranges::read_intact(job.path, job.read, &cut, |item| {
+        let intact = ranges::read_intact(source, job.read, &cut, |item| {
             matches!(formatter.item(&mut io::sink(), item), Ok(true))
         });
         let text = formatter.take_text();

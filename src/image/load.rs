@@ -12,11 +12,12 @@ use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
 
+use super::apply::PartitionChange;
 use super::{ApplyError, MetadataImage, Provenance, apply};
 use crate::batch::{Compression, Damage, Mode};
 use crate::files::{self, BOOTSTRAP_FILE, FileKind};
 use crate::metadata::decode_metadata_value;
-use crate::schema::{Decoded, Kind, NodeRef, Schema};
+use crate::schema::{Decoded, Kind, NodeRef, Schema, table};
 use crate::stream::{Decoder, Item, Payload, ReadOptions, read_file};
 
 const BEGIN_TRANSACTION: u16 = 23;
@@ -190,9 +191,19 @@ struct Transaction {
     provenance: Provenance,
 }
 
+/// A partition change waiting for its partition's cache line.
+struct Deferred {
+    change: PartitionChange,
+    path: Rc<Path>,
+    offset: i64,
+}
+
 /// Replays files into an image.
 pub struct Loader {
     image: MetadataImage,
+    /// Applied before anything else happens: before the next item of the
+    /// file is handled, and at the file's end.
+    deferred: Option<Deferred>,
     /// Records below this offset were already applied (from a snapshot or
     /// an earlier segment) and are skipped.
     next_offset: i64,
@@ -214,6 +225,7 @@ impl Loader {
     pub fn new() -> Loader {
         Loader {
             image: MetadataImage::new(),
+            deferred: None,
             next_offset: i64::MIN,
             transaction: None,
             loaded_any: false,
@@ -270,10 +282,12 @@ impl Loader {
             decoder: Decoder::MetadataNodes,
             max_bytes: None,
         };
-        read_file(path, options, |item| {
+        let read = read_file(path, options, |item| {
             self.on_item(item, &path_rc, &mut skipped, notes);
             ControlFlow::Continue(())
-        })?;
+        });
+        self.apply_deferred(notes);
+        read?;
         if skipped > 0 {
             notes(Note::Skipped {
                 path: path.to_path_buf(),
@@ -292,6 +306,7 @@ impl Loader {
     /// The image, once every file is loaded. A transaction still open is
     /// reported and its records left out, as Kafka never publishes them.
     pub fn finish(mut self, notes: &mut dyn FnMut(Note)) -> MetadataImage {
+        self.apply_deferred(notes);
         if let Some(t) = self.transaction.take() {
             notes(Note::OpenTransaction {
                 path: t.path.to_path_buf(),
@@ -314,6 +329,11 @@ impl Loader {
         skipped: &mut u64,
         notes: &mut dyn FnMut(Note),
     ) {
+        // An intact batch's header changes nothing the change depends on,
+        // and most batches hold one or two records: the change waits on.
+        if !matches!(&item, Item::Batch(batch) if batch.crc_valid) {
+            self.apply_deferred(notes);
+        }
         match item {
             Item::Batch(batch) => {
                 self.skip_batch = !batch.crc_valid;
@@ -446,7 +466,9 @@ impl Loader {
                     value: value.to_vec(),
                 }),
                 None => {
-                    if let Err(error) = apply::apply(&mut self.image, schema, root) {
+                    if let Some(change) = PartitionChange::read(schema, root) {
+                        self.defer(change, path, offset, notes);
+                    } else if let Err(error) = apply::apply(&mut self.image, schema, root) {
                         notes(Note::NotApplied {
                             path: path.to_path_buf(),
                             offset,
@@ -456,6 +478,47 @@ impl Loader {
                     }
                 }
             },
+        }
+    }
+
+    /// Applies `change` after the next record is decoded, with its
+    /// partition's line on the way meanwhile; at once when the image has
+    /// no such partition (the error is reported in order either way).
+    fn defer(
+        &mut self,
+        change: PartitionChange,
+        path: &Rc<Path>,
+        offset: i64,
+        notes: &mut dyn FnMut(Note),
+    ) {
+        let deferred = Deferred {
+            change,
+            path: path.clone(),
+            offset,
+        };
+        match deferred.change.target(&self.image) {
+            Some(partition) => {
+                partition.prefetch();
+                self.deferred = Some(deferred);
+            }
+            None => {
+                self.deferred = Some(deferred);
+                self.apply_deferred(notes);
+            }
+        }
+    }
+
+    fn apply_deferred(&mut self, notes: &mut dyn FnMut(Note)) {
+        let Some(d) = self.deferred.take() else {
+            return;
+        };
+        if let Err(error) = d.change.apply(&mut self.image) {
+            notes(Note::NotApplied {
+                path: d.path.to_path_buf(),
+                offset: d.offset,
+                record: table::PARTITION_CHANGE.type_name(),
+                error,
+            });
         }
     }
 

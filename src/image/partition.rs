@@ -268,6 +268,18 @@ impl Partition {
         }
     }
 
+    /// Asks for this partition's cache line without waiting for it, so
+    /// that a change applied a little later finds it loaded.
+    pub fn prefetch(&self) {
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: a prefetch is only a hint: it reads nothing the program
+        // sees and cannot fault, and SSE is part of every x86_64.
+        unsafe {
+            use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
+            _mm_prefetch::<_MM_HINT_T0>((self as *const Partition).cast());
+        }
+    }
+
     fn inline_range(&self, list: List) -> std::ops::Range<usize> {
         let i = list as usize;
         let start = if i == 0 { 0 } else { self.ends[i - 1] };
@@ -308,7 +320,7 @@ impl Partition {
 }
 
 /// Ids being collected: inline until they outgrow it.
-struct Buffer {
+pub(super) struct Buffer {
     inline: [i32; INLINE],
     len: usize,
     /// Every id once they do not fit inline.
@@ -326,7 +338,7 @@ impl Default for Buffer {
 }
 
 impl Buffer {
-    fn push(&mut self, id: i32) {
+    pub(super) fn push(&mut self, id: i32) {
         if self.len < INLINE {
             self.inline[self.len] = id;
         } else {
@@ -344,7 +356,11 @@ impl Buffer {
         }
     }
 
-    fn as_slice(&self) -> &[i32] {
+    pub(super) fn len(&self) -> usize {
+        self.len
+    }
+
+    pub(super) fn as_slice(&self) -> &[i32] {
         if self.len <= INLINE {
             &self.inline[..self.len]
         } else {

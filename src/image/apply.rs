@@ -22,6 +22,9 @@ use crate::schema::{Kind, NodeRef, Schema};
 /// The `metadata.version` feature's name.
 pub const METADATA_VERSION_FEATURE: &str = "metadata.version";
 
+/// A null list's end in [`PartitionChange::ends`].
+const NULL_LIST: u32 = u32::MAX;
+
 /// `PartitionChangeRecord`'s api key.
 const PARTITION_CHANGE_KEY: u16 = 5;
 
@@ -118,7 +121,11 @@ pub fn apply(
         2 => topic(image, r),
         3 => partition(image, r),
         4 => config(image, r),
-        PARTITION_CHANGE_KEY => PartitionChange::of(r).apply(image),
+        PARTITION_CHANGE_KEY => {
+            let mut change = PartitionChange::default();
+            change.fill(r);
+            change.apply(image)
+        }
         7 => change_broker(
             image,
             r.i32("id"),
@@ -554,6 +561,7 @@ fn partition(image: &mut MetadataImage, r: Fields<'_, '_>) -> Result<(), ApplyEr
 /// can wait: a change is mostly a wait for its partition's cache line, so
 /// the loader asks for the line ([`Partition::prefetch`]) and applies the
 /// change once the next record is decoded, when the line has come.
+#[derive(Default)]
 pub struct PartitionChange {
     topic_id: Uuid,
     partition_id: i32,
@@ -561,14 +569,15 @@ pub struct PartitionChange {
     leader_recovery_state: i64,
     /// The lists the record sets (non-null), one after another.
     ids: Buffer,
-    /// Where each list ends in `ids`; `None` for a null list.
-    ends: [Option<usize>; 6],
+    /// Where each list ends in `ids`; [`NULL_LIST`] for a null list.
+    ends: [u32; 6],
     directories: Option<Vec<Uuid>>,
 }
 
 impl PartitionChange {
-    /// The change `root` holds, if it is a `PartitionChangeRecord`.
-    pub fn read(schema: &'static Schema, root: NodeRef<'_, '_>) -> Option<PartitionChange> {
+    /// Reads `root` into `self` (reusing its buffers: the loader keeps
+    /// one) if it is a `PartitionChangeRecord`; says whether it was.
+    pub fn read(&mut self, schema: &'static Schema, root: NodeRef<'_, '_>) -> bool {
         let is_change = matches!(
             schema.kind,
             Kind::Metadata {
@@ -576,37 +585,46 @@ impl PartitionChange {
                 ..
             }
         );
-        is_change.then(|| PartitionChange::of(Fields(root)))
+        if is_change {
+            self.fill(Fields(root));
+        }
+        is_change
     }
 
-    fn of(r: Fields<'_, '_>) -> PartitionChange {
+    fn fill(&mut self, r: Fields<'_, '_>) {
         let f = &PARTITION_CHANGE;
-        let mut ids = Buffer::default();
-        let mut ends = [None; 6];
-        for (end, (field, _)) in ends.iter_mut().zip(f.lists) {
-            if let Some(list) = r.ints(field) {
-                for id in list {
-                    ids.push(id);
+        self.ids.clear();
+        for (end, (field, _)) in self.ends.iter_mut().zip(f.lists) {
+            *end = match r.ints(field) {
+                Some(list) => {
+                    for id in list {
+                        self.ids.push(id);
+                    }
+                    // One record's ids: under 2^29 (see `Partition`).
+                    self.ids.len() as u32
                 }
-                *end = Some(ids.len());
-            }
+                None => NULL_LIST,
+            };
         }
-        PartitionChange {
-            topic_id: r.uuid(f.topic_id),
-            partition_id: r.i32(f.partition_id),
-            leader: r.int(f.leader),
-            leader_recovery_state: r.int(f.leader_recovery_state),
-            ids,
-            ends,
-            directories: r.uuids(f.directories),
-        }
+        self.topic_id = r.uuid(f.topic_id);
+        self.partition_id = r.i32(f.partition_id);
+        self.leader = r.int(f.leader);
+        self.leader_recovery_state = r.int(f.leader_recovery_state);
+        self.directories = r.uuids(f.directories);
     }
 
     /// List `i` of [`PartitionFields::lists`], `None` when null.
     fn list(&self, i: usize) -> Option<&[i32]> {
-        let end = self.ends[i]?;
-        let start = self.ends[..i].iter().rev().find_map(|e| *e).unwrap_or(0);
-        Some(&self.ids.as_slice()[start..end])
+        let end = self.ends[i];
+        if end == NULL_LIST {
+            return None;
+        }
+        let start = self.ends[..i]
+            .iter()
+            .rev()
+            .find(|&&e| e != NULL_LIST)
+            .map_or(0, |&e| e as usize);
+        Some(&self.ids.as_slice()[start..end as usize])
     }
 
     /// The partition this changes, if the image has it.
@@ -648,7 +666,7 @@ impl PartitionChange {
         }
         for (i, (_, list)) in PARTITION_CHANGE.lists.into_iter().enumerate() {
             if let Some(ids) = self.list(i) {
-                p.set_list(list, ids.iter().copied());
+                p.set_list_to(list, ids);
             }
         }
         if let Some(directories) = &self.directories {

@@ -35,25 +35,26 @@ pub struct ConfigData {
 }
 
 /// A resource as its type's set holds it: found, hashed and compared by
-/// name, so a record finds its resource by `&str` without building a key.
+/// its name's bytes, so a record finds its resource by name without
+/// building a key (or checking UTF-8 again).
 #[derive(Clone, Debug)]
 struct Resource(ConfigData);
 
-impl Borrow<str> for Resource {
-    fn borrow(&self) -> &str {
-        self.0.name()
+impl Borrow<[u8]> for Resource {
+    fn borrow(&self) -> &[u8] {
+        self.0.bytes(self.0.span(0))
     }
 }
 
 impl Hash for Resource {
     fn hash<H: Hasher>(&self, state: &mut H) {
-        self.0.name().hash(state)
+        Borrow::<[u8]>::borrow(self).hash(state)
     }
 }
 
 impl PartialEq for Resource {
     fn eq(&self, other: &Resource) -> bool {
-        self.0.name() == other.0.name()
+        Borrow::<[u8]>::borrow(self) == Borrow::<[u8]>::borrow(other)
     }
 }
 
@@ -62,7 +63,7 @@ impl Eq for Resource {}
 impl Configs {
     pub fn get(&self, resource: ConfigResource<'_>) -> Option<&ConfigData> {
         let by_name = self.0.get(&resource.resource_type)?;
-        by_name.get(resource.name).map(|r| &r.0)
+        by_name.get(resource.name.as_bytes()).map(|r| &r.0)
     }
 
     /// Every resource with its config, by type code, names in no order.
@@ -83,7 +84,7 @@ impl Configs {
         let by_name = self.0.entry(resource.resource_type).or_default();
         // A set has no `get_mut`: the resource is taken out and put back,
         // the second probe finding the lines the first brought in.
-        let mut data = match by_name.take(resource.name) {
+        let mut data = match by_name.take(resource.name.as_bytes()) {
             Some(Resource(data)) => data,
             None => ConfigData::new(resource.name),
         };
@@ -96,7 +97,7 @@ impl Configs {
         let Some(by_name) = self.0.get_mut(&resource.resource_type) else {
             return;
         };
-        let Some(Resource(mut data)) = by_name.take(resource.name) else {
+        let Some(Resource(mut data)) = by_name.take(resource.name.as_bytes()) else {
             return;
         };
         data.remove(key);
@@ -110,7 +111,7 @@ impl Configs {
     /// Removes a resource and all its keys.
     pub fn remove(&mut self, resource: ConfigResource<'_>) {
         if let Some(by_name) = self.0.get_mut(&resource.resource_type) {
-            by_name.remove(resource.name);
+            by_name.remove(resource.name.as_bytes());
             if by_name.is_empty() {
                 self.0.remove(&resource.resource_type);
             }

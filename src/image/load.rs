@@ -191,10 +191,13 @@ struct Transaction {
     provenance: Provenance,
 }
 
-/// A partition change waiting for its partition's cache line.
+/// A partition change waiting for its partition's cache line. The loader
+/// keeps one, so that reading a change reuses its buffers.
+#[derive(Default)]
 struct Deferred {
     change: PartitionChange,
-    path: Rc<Path>,
+    /// The change's file, while it waits.
+    path: Option<Rc<Path>>,
     offset: i64,
 }
 
@@ -203,7 +206,7 @@ pub struct Loader {
     image: MetadataImage,
     /// Applied before anything else happens: before the next item of the
     /// file is handled, and at the file's end.
-    deferred: Option<Deferred>,
+    deferred: Deferred,
     /// Records below this offset were already applied (from a snapshot or
     /// an earlier segment) and are skipped.
     next_offset: i64,
@@ -225,7 +228,7 @@ impl Loader {
     pub fn new() -> Loader {
         Loader {
             image: MetadataImage::new(),
-            deferred: None,
+            deferred: Deferred::default(),
             next_offset: i64::MIN,
             transaction: None,
             loaded_any: false,
@@ -466,8 +469,8 @@ impl Loader {
                     value: value.to_vec(),
                 }),
                 None => {
-                    if let Some(change) = PartitionChange::read(schema, root) {
-                        self.defer(change, path, offset, notes);
+                    if self.deferred.change.read(schema, root) {
+                        self.defer(path, offset, notes);
                     } else if let Err(error) = apply::apply(&mut self.image, schema, root) {
                         notes(Note::NotApplied {
                             path: path.to_path_buf(),
@@ -481,41 +484,27 @@ impl Loader {
         }
     }
 
-    /// Applies `change` after the next record is decoded, with its
-    /// partition's line on the way meanwhile; at once when the image has
-    /// no such partition (the error is reported in order either way).
-    fn defer(
-        &mut self,
-        change: PartitionChange,
-        path: &Rc<Path>,
-        offset: i64,
-        notes: &mut dyn FnMut(Note),
-    ) {
-        let deferred = Deferred {
-            change,
-            path: path.clone(),
-            offset,
-        };
-        match deferred.change.target(&self.image) {
-            Some(partition) => {
-                partition.prefetch();
-                self.deferred = Some(deferred);
-            }
-            None => {
-                self.deferred = Some(deferred);
-                self.apply_deferred(notes);
-            }
+    /// Applies the change just read after the next record is decoded,
+    /// with its partition's line on the way meanwhile; at once when the
+    /// image has no such partition (the error is reported in order either
+    /// way). Nothing may be waiting already.
+    fn defer(&mut self, path: &Rc<Path>, offset: i64, notes: &mut dyn FnMut(Note)) {
+        self.deferred.path = Some(path.clone());
+        self.deferred.offset = offset;
+        match self.deferred.change.target(&self.image) {
+            Some(partition) => partition.prefetch(),
+            None => self.apply_deferred(notes),
         }
     }
 
     fn apply_deferred(&mut self, notes: &mut dyn FnMut(Note)) {
-        let Some(d) = self.deferred.take() else {
+        let Some(path) = self.deferred.path.take() else {
             return;
         };
-        if let Err(error) = d.change.apply(&mut self.image) {
+        if let Err(error) = self.deferred.change.apply(&mut self.image) {
             notes(Note::NotApplied {
-                path: d.path.to_path_buf(),
-                offset: d.offset,
+                path: path.to_path_buf(),
+                offset: self.deferred.offset,
                 record: table::PARTITION_CHANGE.type_name(),
                 error,
             });

@@ -224,14 +224,18 @@ impl Partition {
         self.cold.as_ref().map_or(&[], |cold| &cold.directories)
     }
 
-    /// Replaces one list: in place while the lists fit inline (so without
-    /// allocating), else by rebuilding all six.
+    /// Replaces one list.
     pub fn set_list(&mut self, list: List, ids: impl IntoIterator<Item = i32>) {
         let mut new = Buffer::default();
         for id in ids {
             new.push(id);
         }
-        let new = new.as_slice();
+        self.set_list_to(list, new.as_slice());
+    }
+
+    /// Replaces one list: in place while the lists fit inline (so without
+    /// allocating), else by rebuilding all six.
+    pub fn set_list_to(&mut self, list: List, new: &[i32]) {
         if !self.spilled {
             let range = self.inline_range(list);
             let total = usize::from(self.ends[LISTS - 1]);
@@ -354,6 +358,11 @@ impl Buffer {
         for &id in ids {
             self.push(id);
         }
+    }
+
+    pub(super) fn clear(&mut self) {
+        self.len = 0;
+        self.heap.clear();
     }
 
     pub(super) fn len(&self) -> usize {

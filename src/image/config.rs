@@ -6,15 +6,14 @@
 //! values: a record reads a line or two of it, where a map of maps of heap
 //! strings cost a trip to memory per map and per string.
 
-use std::borrow::Borrow;
-use std::collections::{BTreeMap, HashSet};
-use std::hash::{BuildHasherDefault, Hash, Hasher};
+use std::collections::BTreeMap;
+use std::hash::{BuildHasher, BuildHasherDefault};
 
-use super::FastHasher;
+use super::{FastHasher, FastMap};
 
 /// Resources by type code, then name. Resources with no keys are dropped.
 #[derive(Clone, Debug, Default)]
-pub struct Configs(BTreeMap<i8, HashSet<Resource, BuildHasherDefault<FastHasher>>>);
+pub struct Configs(BTreeMap<i8, ByName>);
 
 /// A config resource: `ConfigResource.Type` code and name (empty for the
 /// cluster-wide default).
@@ -34,42 +33,81 @@ pub struct ConfigData {
     buf: Vec<u8>,
 }
 
-/// A resource as its type's set holds it: found, hashed and compared by
-/// its name's bytes, so a record finds its resource by name without
-/// building a key (or checking UTF-8 again).
-#[derive(Clone, Debug)]
-struct Resource(ConfigData);
-
-impl Borrow<[u8]> for Resource {
-    fn borrow(&self) -> &[u8] {
-        self.0.bytes(self.0.span(0))
-    }
+/// The resources of one type.
+///
+/// Keyed by their name's 64-bit hash, so that finding a resource compares
+/// hashes in the table and reads only its own buffer: keyed by name, a
+/// probe read the buffer of every candidate it compared.
+#[derive(Clone, Debug, Default)]
+struct ByName {
+    by_hash: FastMap<u64, ConfigData>,
+    /// Resources whose name hashes like one already in `by_hash`, by name
+    /// (only a log crafted to collide has any).
+    collided: BTreeMap<Box<[u8]>, ConfigData>,
 }
 
-impl Hash for Resource {
-    fn hash<H: Hasher>(&self, state: &mut H) {
-        Borrow::<[u8]>::borrow(self).hash(state)
-    }
+fn name_hash(name: &[u8]) -> u64 {
+    BuildHasherDefault::<FastHasher>::default().hash_one(name)
 }
 
-impl PartialEq for Resource {
-    fn eq(&self, other: &Resource) -> bool {
-        Borrow::<[u8]>::borrow(self) == Borrow::<[u8]>::borrow(other)
+impl ByName {
+    fn get(&self, name: &[u8]) -> Option<&ConfigData> {
+        match self.by_hash.get(&name_hash(name)) {
+            Some(data) if data.name_bytes() == name => Some(data),
+            _ => self.collided.get(name),
+        }
+    }
+
+    fn get_mut(&mut self, name: &[u8]) -> Option<&mut ConfigData> {
+        match self.by_hash.get_mut(&name_hash(name)) {
+            Some(data) if data.name_bytes() == name => Some(data),
+            _ => self.collided.get_mut(name),
+        }
+    }
+
+    fn insert(&mut self, data: ConfigData) {
+        match self.by_hash.entry(name_hash(data.name_bytes())) {
+            std::collections::hash_map::Entry::Vacant(slot) => {
+                slot.insert(data);
+            }
+            std::collections::hash_map::Entry::Occupied(_) => {
+                self.collided.insert(data.name_bytes().into(), data);
+            }
+        }
+    }
+
+    fn remove(&mut self, name: &[u8]) {
+        let hash = name_hash(name);
+        if self
+            .by_hash
+            .get(&hash)
+            .is_some_and(|data| data.name_bytes() == name)
+        {
+            self.by_hash.remove(&hash);
+        } else {
+            self.collided.remove(name);
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.by_hash.is_empty() && self.collided.is_empty()
+    }
+
+    fn iter(&self) -> impl Iterator<Item = &ConfigData> {
+        self.by_hash.values().chain(self.collided.values())
     }
 }
-
-impl Eq for Resource {}
 
 impl Configs {
     pub fn get(&self, resource: ConfigResource<'_>) -> Option<&ConfigData> {
         let by_name = self.0.get(&resource.resource_type)?;
-        by_name.get(resource.name.as_bytes()).map(|r| &r.0)
+        by_name.get(resource.name.as_bytes())
     }
 
     /// Every resource with its config, by type code, names in no order.
     pub fn iter(&self) -> impl Iterator<Item = (ConfigResource<'_>, &ConfigData)> {
         self.0.iter().flat_map(|(&resource_type, by_name)| {
-            by_name.iter().map(move |Resource(data)| {
+            by_name.iter().map(move |data| {
                 let resource = ConfigResource {
                     resource_type,
                     name: data.name(),
@@ -82,14 +120,14 @@ impl Configs {
     /// Sets `key` to `value`.
     pub fn set(&mut self, resource: ConfigResource<'_>, key: &str, value: &str) {
         let by_name = self.0.entry(resource.resource_type).or_default();
-        // A set has no `get_mut`: the resource is taken out and put back,
-        // the second probe finding the lines the first brought in.
-        let mut data = match by_name.take(resource.name.as_bytes()) {
-            Some(Resource(data)) => data,
-            None => ConfigData::new(resource.name),
-        };
-        data.set(key, value);
-        by_name.insert(Resource(data));
+        match by_name.get_mut(resource.name.as_bytes()) {
+            Some(data) => data.set(key, value),
+            None => {
+                let mut data = ConfigData::new(resource.name);
+                data.set(key, value);
+                by_name.insert(data);
+            }
+        }
     }
 
     /// Removes `key`, and the resource once it has no keys left.
@@ -97,14 +135,12 @@ impl Configs {
         let Some(by_name) = self.0.get_mut(&resource.resource_type) else {
             return;
         };
-        let Some(Resource(mut data)) = by_name.take(resource.name.as_bytes()) else {
+        let Some(data) = by_name.get_mut(resource.name.as_bytes()) else {
             return;
         };
         data.remove(key);
-        if !data.is_empty() {
-            by_name.insert(Resource(data));
-        } else if by_name.is_empty() {
-            self.0.remove(&resource.resource_type);
+        if data.is_empty() {
+            self.remove(resource);
         }
     }
 
@@ -163,6 +199,10 @@ impl ConfigData {
     /// The resource name.
     fn name(&self) -> &str {
         self.str(self.span(0))
+    }
+
+    fn name_bytes(&self) -> &[u8] {
+        self.bytes(self.span(0))
     }
 
     /// The (key, value) pairs, in buffer order.
@@ -270,6 +310,24 @@ mod tests {
         configs.remove(topic(""));
         assert_eq!(configs.iter().count(), 0);
         assert!(configs.0.is_empty());
+    }
+
+    #[test]
+    fn names_that_hash_alike_are_kept_apart() {
+        let mut by_name = ByName::default();
+        let a = ConfigData::new("a");
+        let mut b = ConfigData::new("b");
+        b.set("k", "v");
+        by_name.insert(a.clone());
+        // As if "b" hashed like "a": it goes to the side map.
+        by_name.collided.insert(b.name_bytes().into(), b.clone());
+        assert_eq!(by_name.get(b"a"), Some(&a));
+        assert_eq!(by_name.get(b"b"), Some(&b));
+        by_name.remove(b"a");
+        assert_eq!(by_name.get(b"b"), Some(&b));
+        assert!(by_name.get_mut(b"a").is_none());
+        by_name.remove(b"b");
+        assert!(by_name.is_empty());
     }
 
     #[test]

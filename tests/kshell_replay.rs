@@ -137,6 +137,35 @@ fn partition_changes_merge_like_kafka() {
     );
 }
 
+/// Changes are applied a record late (the loader waits for the partition's
+/// cache line): what they report still comes in log order, the last one of
+/// a file included.
+#[test]
+fn changes_that_fail_are_reported_in_log_order() {
+    let dir = TempDir::new("change-order");
+    let log = dir.0.join("00000000000000000000.log");
+    let mut records = topic_and_partition();
+    records.push(change(json!({"leaderRecoveryState": 7})));
+    records.push(change(json!({"partitionId": 9, "isr": [1]})));
+    records.push(change(json!({"isr": [1, 2]})));
+    records.push(change(json!({"leaderRecoveryState": 5})));
+    write_log(&log, 0, &records);
+    let (image, notes) = load(&[log]);
+    let expected = [
+        "offset 2: PARTITION_CHANGE_RECORD not applied: leaderRecoveryState has a value Kafka does not accept: 7",
+        "offset 3: PARTITION_CHANGE_RECORD not applied: topic ozBfGIy2EJAPnjR_rohtxg has no partition 9",
+        "offset 5: PARTITION_CHANGE_RECORD not applied: leaderRecoveryState has a value Kafka does not accept: 5",
+    ];
+    assert_eq!(notes.len(), expected.len(), "{notes:?}");
+    for (note, expected) in notes.iter().zip(expected) {
+        assert!(note.ends_with(expected), "{note}");
+    }
+    assert_eq!(
+        run(&image, "cat /image/topics/byName/orders/0"),
+        "PartitionRegistration(replicas=[1, 2, 3], isr=[1, 2], removingReplicas=[], addingReplicas=[], leader=1, leaderRecoveryState=RECOVERED, leaderEpoch=0, partitionEpoch=1)\n"
+    );
+}
+
 #[test]
 fn fencing_needs_the_current_epoch() {
     let dir = TempDir::new("fence");

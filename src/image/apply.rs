@@ -9,6 +9,7 @@
 use std::borrow::Cow;
 use std::fmt;
 
+use super::partition::Buffer;
 use super::{
     BrokerRegistration, ConfigResource, ControllerRegistration, DelegationToken, Endpoint,
     FeatureRange, List, MetadataImage, Partition, QuotaEntity, ScramCredential, StandardAcl, Topic,
@@ -20,6 +21,12 @@ use crate::schema::{Kind, NodeRef, Schema};
 
 /// The `metadata.version` feature's name.
 pub const METADATA_VERSION_FEATURE: &str = "metadata.version";
+
+/// A null list's end in [`PartitionChange::ends`].
+const NULL_LIST: u32 = u32::MAX;
+
+/// `PartitionChangeRecord`'s api key.
+const PARTITION_CHANGE_KEY: u16 = 5;
 
 /// `PartitionChangeRecord.leader` when the leader does not change.
 const NO_LEADER_CHANGE: i64 = -2;
@@ -114,7 +121,11 @@ pub fn apply(
         2 => topic(image, r),
         3 => partition(image, r),
         4 => config(image, r),
-        5 => partition_change(image, r),
+        PARTITION_CHANGE_KEY => {
+            let mut change = PartitionChange::default();
+            change.fill(r);
+            change.apply(image)
+        }
         7 => change_broker(
             image,
             r.i32("id"),
@@ -546,57 +557,131 @@ fn partition(image: &mut MetadataImage, r: Fields<'_, '_>) -> Result<(), ApplyEr
     Ok(())
 }
 
-/// Kafka's `PartitionRegistration.merge`: null fields keep their value, a
-/// new leader bumps the leader epoch, every change bumps the partition epoch.
-fn partition_change(image: &mut MetadataImage, r: Fields<'_, '_>) -> Result<(), ApplyError> {
-    let f = &PARTITION_CHANGE;
-    let topic_id = r.uuid(f.topic_id);
-    let partition_id = r.i32(f.partition_id);
-    let topic = image
-        .topics
-        .by_id
-        .get_mut(&topic_id)
-        .ok_or(ApplyError::UnknownTopic { topic_id })?;
-    let p = topic
-        .partitions
-        .get_mut(partition_id)
-        .ok_or(ApplyError::UnknownPartition {
-            topic_id,
-            partition: partition_id,
-        })?;
-    let recovery = r.int(f.leader_recovery_state);
-    if !(-1..=1).contains(&recovery) {
-        return Err(ApplyError::BadValue {
-            field: "leaderRecoveryState",
-            value: recovery,
-        });
-    }
-    let (replicas_field, _) = f.lists[0];
-    if let Some(replicas) = r.ints(replicas_field)
-        && !p.directories().is_empty()
-    {
-        let replicas: Vec<i32> = replicas.collect();
-        let directories = reassign_directories(p.replicas(), p.directories(), &replicas);
-        p.set_directories(directories);
-    }
-    for (field, list) in f.lists {
-        if let Some(ids) = r.ints(field) {
-            p.set_list(list, ids);
+/// A `PartitionChangeRecord`, read out of its record so that applying it
+/// can wait: a change is mostly a wait for its partition's cache line, so
+/// the loader asks for the line ([`Partition::prefetch`]) and applies the
+/// change once the next record is decoded, when the line has come.
+#[derive(Default)]
+pub struct PartitionChange {
+    topic_id: Uuid,
+    partition_id: i32,
+    leader: i64,
+    leader_recovery_state: i64,
+    /// The lists the record sets (non-null), one after another.
+    ids: Buffer,
+    /// Where each list ends in `ids`; [`NULL_LIST`] for a null list.
+    ends: [u32; 6],
+    directories: Option<Vec<Uuid>>,
+}
+
+impl PartitionChange {
+    /// Reads `root` into `self` (reusing its buffers: the loader keeps
+    /// one) if it is a `PartitionChangeRecord`; says whether it was.
+    pub fn read(&mut self, schema: &'static Schema, root: NodeRef<'_, '_>) -> bool {
+        let is_change = matches!(
+            schema.kind,
+            Kind::Metadata {
+                api_key: PARTITION_CHANGE_KEY,
+                ..
+            }
+        );
+        if is_change {
+            self.fill(Fields(root));
         }
+        is_change
     }
-    if let Some(directories) = r.uuids(f.directories) {
-        p.set_directories(directories);
+
+    fn fill(&mut self, r: Fields<'_, '_>) {
+        let f = &PARTITION_CHANGE;
+        self.ids.clear();
+        for (end, (field, _)) in self.ends.iter_mut().zip(f.lists) {
+            *end = match r.ints(field) {
+                Some(list) => {
+                    for id in list {
+                        self.ids.push(id);
+                    }
+                    // One record's ids: under 2^29 (see `Partition`).
+                    self.ids.len() as u32
+                }
+                None => NULL_LIST,
+            };
+        }
+        self.topic_id = r.uuid(f.topic_id);
+        self.partition_id = r.i32(f.partition_id);
+        self.leader = r.int(f.leader);
+        self.leader_recovery_state = r.int(f.leader_recovery_state);
+        self.directories = r.uuids(f.directories);
     }
-    let leader = r.int(f.leader);
-    if leader != NO_LEADER_CHANGE {
-        p.leader = leader as i32;
-        p.leader_epoch = p.leader_epoch.wrapping_add(1);
+
+    /// List `i` of [`PartitionFields::lists`], `None` when null.
+    fn list(&self, i: usize) -> Option<&[i32]> {
+        let end = self.ends[i];
+        if end == NULL_LIST {
+            return None;
+        }
+        let start = self.ends[..i]
+            .iter()
+            .rev()
+            .find(|&&e| e != NULL_LIST)
+            .map_or(0, |&e| e as usize);
+        Some(&self.ids.as_slice()[start..end as usize])
     }
-    if recovery != -1 {
-        p.leader_recovery_state = recovery as i8;
+
+    /// The partition this changes, if the image has it.
+    pub fn target<'i>(&self, image: &'i MetadataImage) -> Option<&'i Partition> {
+        let topic = image.topics.by_id.get(&self.topic_id)?;
+        topic.partitions.get(self.partition_id)
     }
-    p.partition_epoch = p.partition_epoch.wrapping_add(1);
-    Ok(())
+
+    /// Kafka's `PartitionRegistration.merge`: null fields keep their value,
+    /// a new leader bumps the leader epoch, every change bumps the
+    /// partition epoch.
+    pub fn apply(&self, image: &mut MetadataImage) -> Result<(), ApplyError> {
+        let topic_id = self.topic_id;
+        let topic = image
+            .topics
+            .by_id
+            .get_mut(&topic_id)
+            .ok_or(ApplyError::UnknownTopic { topic_id })?;
+        let p =
+            topic
+                .partitions
+                .get_mut(self.partition_id)
+                .ok_or(ApplyError::UnknownPartition {
+                    topic_id,
+                    partition: self.partition_id,
+                })?;
+        let recovery = self.leader_recovery_state;
+        if !(-1..=1).contains(&recovery) {
+            return Err(ApplyError::BadValue {
+                field: "leaderRecoveryState",
+                value: recovery,
+            });
+        }
+        if let Some(replicas) = self.list(0)
+            && !p.directories().is_empty()
+        {
+            let directories = reassign_directories(p.replicas(), p.directories(), replicas);
+            p.set_directories(directories);
+        }
+        for (i, (_, list)) in PARTITION_CHANGE.lists.into_iter().enumerate() {
+            if let Some(ids) = self.list(i) {
+                p.set_list_to(list, ids);
+            }
+        }
+        if let Some(directories) = &self.directories {
+            p.set_directories(directories.iter().copied());
+        }
+        if self.leader != NO_LEADER_CHANGE {
+            p.leader = self.leader as i32;
+            p.leader_epoch = p.leader_epoch.wrapping_add(1);
+        }
+        if recovery != -1 {
+            p.leader_recovery_state = recovery as i8;
+        }
+        p.partition_epoch = p.partition_epoch.wrapping_add(1);
+        Ok(())
+    }
 }
 
 /// Kafka's `DirectoryId.createDirectoriesFrom`: replicas that stay keep

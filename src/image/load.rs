@@ -12,11 +12,12 @@ use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
 
+use super::apply::PartitionChange;
 use super::{ApplyError, MetadataImage, Provenance, apply};
 use crate::batch::{Compression, Damage, Mode};
 use crate::files::{self, BOOTSTRAP_FILE, FileKind};
 use crate::metadata::decode_metadata_value;
-use crate::schema::{Decoded, Kind, NodeRef, Schema};
+use crate::schema::{Decoded, Kind, NodeRef, Schema, table};
 use crate::stream::{Decoder, Item, Payload, ReadOptions, read_file};
 
 const BEGIN_TRANSACTION: u16 = 23;
@@ -190,9 +191,22 @@ struct Transaction {
     provenance: Provenance,
 }
 
+/// A partition change waiting for its partition's cache line. The loader
+/// keeps one, so that reading a change reuses its buffers.
+#[derive(Default)]
+struct Deferred {
+    change: PartitionChange,
+    /// The change's file, while it waits.
+    path: Option<Rc<Path>>,
+    offset: i64,
+}
+
 /// Replays files into an image.
 pub struct Loader {
     image: MetadataImage,
+    /// Applied before anything else happens: before the next item of the
+    /// file is handled, and at the file's end.
+    deferred: Deferred,
     /// Records below this offset were already applied (from a snapshot or
     /// an earlier segment) and are skipped.
     next_offset: i64,
@@ -214,6 +228,7 @@ impl Loader {
     pub fn new() -> Loader {
         Loader {
             image: MetadataImage::new(),
+            deferred: Deferred::default(),
             next_offset: i64::MIN,
             transaction: None,
             loaded_any: false,
@@ -270,10 +285,12 @@ impl Loader {
             decoder: Decoder::MetadataNodes,
             max_bytes: None,
         };
-        read_file(path, options, |item| {
+        let read = read_file(path, options, |item| {
             self.on_item(item, &path_rc, &mut skipped, notes);
             ControlFlow::Continue(())
-        })?;
+        });
+        self.apply_deferred(notes);
+        read?;
         if skipped > 0 {
             notes(Note::Skipped {
                 path: path.to_path_buf(),
@@ -292,6 +309,7 @@ impl Loader {
     /// The image, once every file is loaded. A transaction still open is
     /// reported and its records left out, as Kafka never publishes them.
     pub fn finish(mut self, notes: &mut dyn FnMut(Note)) -> MetadataImage {
+        self.apply_deferred(notes);
         if let Some(t) = self.transaction.take() {
             notes(Note::OpenTransaction {
                 path: t.path.to_path_buf(),
@@ -314,6 +332,11 @@ impl Loader {
         skipped: &mut u64,
         notes: &mut dyn FnMut(Note),
     ) {
+        // An intact batch's header changes nothing the change depends on,
+        // and most batches hold one or two records: the change waits on.
+        if !matches!(&item, Item::Batch(batch) if batch.crc_valid) {
+            self.apply_deferred(notes);
+        }
         match item {
             Item::Batch(batch) => {
                 self.skip_batch = !batch.crc_valid;
@@ -446,7 +469,9 @@ impl Loader {
                     value: value.to_vec(),
                 }),
                 None => {
-                    if let Err(error) = apply::apply(&mut self.image, schema, root) {
+                    if self.deferred.change.read(schema, root) {
+                        self.defer(path, offset, notes);
+                    } else if let Err(error) = apply::apply(&mut self.image, schema, root) {
                         notes(Note::NotApplied {
                             path: path.to_path_buf(),
                             offset,
@@ -456,6 +481,33 @@ impl Loader {
                     }
                 }
             },
+        }
+    }
+
+    /// Applies the change just read after the next record is decoded,
+    /// with its partition's line on the way meanwhile; at once when the
+    /// image has no such partition (the error is reported in order either
+    /// way). Nothing may be waiting already.
+    fn defer(&mut self, path: &Rc<Path>, offset: i64, notes: &mut dyn FnMut(Note)) {
+        self.deferred.path = Some(path.clone());
+        self.deferred.offset = offset;
+        match self.deferred.change.target(&self.image) {
+            Some(partition) => partition.prefetch(),
+            None => self.apply_deferred(notes),
+        }
+    }
+
+    fn apply_deferred(&mut self, notes: &mut dyn FnMut(Note)) {
+        let Some(path) = self.deferred.path.take() else {
+            return;
+        };
+        if let Err(error) = self.deferred.change.apply(&mut self.image) {
+            notes(Note::NotApplied {
+                path: path.to_path_buf(),
+                offset: self.deferred.offset,
+                record: table::PARTITION_CHANGE.type_name(),
+                error,
+            });
         }
     }
 

@@ -6,6 +6,7 @@
 //! files and directories into an image the way a controller replays its log.
 
 pub mod apply;
+pub mod config;
 pub mod load;
 pub mod names;
 pub mod partition;
@@ -14,6 +15,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::hash::{BuildHasherDefault, Hasher};
 
 pub use apply::ApplyError;
+pub use config::{ConfigData, ConfigResource, Configs};
 pub use partition::{List, Partition, Partitions};
 
 /// A Kafka Uuid, as stored on the wire.
@@ -184,90 +186,6 @@ pub struct Topic {
     pub id: Uuid,
     pub name: String,
     pub partitions: Partitions,
-}
-
-/// Config key → value, per config resource (Kafka's
-/// `ConfigurationsImage`). Resources with no keys are dropped.
-///
-/// Resources are nested by type code, then name, so that a record finds its
-/// resource by `&str` without building a key (hashed: sorted maps of
-/// thousands of topic names cost more to search), and values are updated
-/// in place: most config records change a key that is already set.
-#[derive(Clone, Debug, Default)]
-pub struct Configs(BTreeMap<i8, FastMap<String, ConfigData>>);
-
-/// A resource's config: key → value, hashed (the shell sorts what it lists).
-pub type ConfigData = FastMap<String, String>;
-
-/// A config resource: `ConfigResource.Type` code and name (empty for the
-/// cluster-wide default).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct ConfigResource<'a> {
-    pub resource_type: i8,
-    pub name: &'a str,
-}
-
-impl Configs {
-    pub fn get(&self, resource: ConfigResource<'_>) -> Option<&ConfigData> {
-        self.0.get(&resource.resource_type)?.get(resource.name)
-    }
-
-    /// Every resource with its config, by type code, names in no order.
-    pub fn iter(&self) -> impl Iterator<Item = (ConfigResource<'_>, &ConfigData)> {
-        self.0.iter().flat_map(|(&resource_type, by_name)| {
-            by_name.iter().map(move |(name, data)| {
-                let resource = ConfigResource {
-                    resource_type,
-                    name,
-                };
-                (resource, data)
-            })
-        })
-    }
-
-    /// Sets `key` to `value`, reusing the stored value's buffer.
-    pub fn set(&mut self, resource: ConfigResource<'_>, key: &str, value: &str) {
-        let by_name = self.0.entry(resource.resource_type).or_default();
-        if let Some(data) = by_name.get_mut(resource.name) {
-            match data.get_mut(key) {
-                Some(old) => {
-                    old.clear();
-                    old.push_str(value);
-                }
-                None => {
-                    data.insert(key.to_owned(), value.to_owned());
-                }
-            }
-        } else {
-            let mut data = ConfigData::default();
-            data.insert(key.to_owned(), value.to_owned());
-            by_name.insert(resource.name.to_owned(), data);
-        }
-    }
-
-    /// Removes `key`, and the resource once it has no keys left.
-    pub fn delete(&mut self, resource: ConfigResource<'_>, key: &str) {
-        let Some(by_name) = self.0.get_mut(&resource.resource_type) else {
-            return;
-        };
-        let Some(data) = by_name.get_mut(resource.name) else {
-            return;
-        };
-        data.remove(key);
-        if data.is_empty() {
-            self.remove(resource);
-        }
-    }
-
-    /// Removes a resource and all its keys.
-    pub fn remove(&mut self, resource: ConfigResource<'_>) {
-        if let Some(by_name) = self.0.get_mut(&resource.resource_type) {
-            by_name.remove(resource.name);
-            if by_name.is_empty() {
-                self.0.remove(&resource.resource_type);
-            }
-        }
-    }
 }
 
 /// A client quota entity: (entity type, name) pairs sorted by type; a `None`

@@ -7,17 +7,58 @@ use std::collections::BTreeMap;
 
 use super::Uuid;
 
-/// Kafka's `PartitionRegistration`.
+/// Kafka's `PartitionRegistration`, in one cache line.
+///
+/// Replaying a log is mostly changing partitions picked at random, and a
+/// large image's partitions do not fit the last-level cache, so every line
+/// a change touches is a trip to memory: the hot fields and up to
+/// [`INLINE`] replica ids share one line, and what a change rarely touches
+/// (lists too long to fit, log directories) is boxed.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[repr(align(64))]
 pub struct Partition {
-    lists: ReplicaLists,
-    /// Log directory per replica (record v1 and later); empty before.
-    directories: Box<[Uuid]>,
+    /// The six replica lists, one after another, while they fit; unused
+    /// slots are zero (so the derived equality compares contents).
+    ids: [i32; INLINE],
+    /// Where each list ends in `ids`.
+    ends: [u8; LISTS],
+    /// Whether the lists are in `cold` instead (`ids` and `ends` are zero).
+    spilled: bool,
+    /// `LeaderRecoveryState` code.
+    pub leader_recovery_state: i8,
     pub leader: i32,
     pub leader_epoch: i32,
     pub partition_epoch: i32,
-    /// `LeaderRecoveryState` code.
-    pub leader_recovery_state: i8,
+    /// Present only while it holds something.
+    cold: Option<Box<Cold>>,
+}
+
+const _: () = assert!(std::mem::size_of::<Partition>() == 64);
+
+/// The parts of a partition a change rarely reads.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+struct Cold {
+    /// The lists, when they do not fit inline.
+    lists: Option<SpilledLists>,
+    /// Log directory per replica (record v1 and later); empty before.
+    directories: Box<[Uuid]>,
+}
+
+/// The six lists in one heap buffer.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct SpilledLists {
+    /// Where each list ends in `ids`. The ids of one list come from one
+    /// record (at most 2 GiB, so under 2^29 ids), so six fit a u32.
+    ends: [u32; LISTS],
+    ids: Box<[i32]>,
+}
+
+impl SpilledLists {
+    fn get(&self, list: List) -> &[i32] {
+        let i = list as usize;
+        let start = if i == 0 { 0 } else { self.ends[i - 1] as usize };
+        &self.ids[start..self.ends[i] as usize]
+    }
 }
 
 /// A topic's partitions by id, in id order.
@@ -116,21 +157,43 @@ pub enum List {
 
 const LISTS: usize = 6;
 
+const ALL_LISTS: [List; LISTS] = [
+    List::Replicas,
+    List::Isr,
+    List::Removing,
+    List::Adding,
+    List::Elr,
+    List::LastKnownElr,
+];
+
+/// How many ids fit inline: three replicas and three in sync, with room
+/// for a reassignment's extra replica or two.
+const INLINE: usize = 8;
+
 impl Partition {
     /// A partition with empty lists and directories.
     pub fn new(leader: i32, leader_recovery_state: i8, leader_epoch: i32, epoch: i32) -> Self {
         Partition {
-            lists: ReplicaLists::default(),
-            directories: Box::default(),
+            ids: [0; INLINE],
+            ends: [0; LISTS],
+            spilled: false,
+            leader_recovery_state,
             leader,
             leader_epoch,
             partition_epoch: epoch,
-            leader_recovery_state,
+            cold: None,
         }
     }
 
     pub fn list(&self, list: List) -> &[i32] {
-        self.lists.get(list)
+        if self.spilled {
+            match self.cold.as_ref().and_then(|cold| cold.lists.as_ref()) {
+                Some(lists) => lists.get(list),
+                None => &[],
+            }
+        } else {
+            &self.ids[self.inline_range(list)]
+        }
     }
 
     pub fn replicas(&self) -> &[i32] {
@@ -158,103 +221,110 @@ impl Partition {
     }
 
     pub fn directories(&self) -> &[Uuid] {
-        &self.directories
+        self.cold.as_ref().map_or(&[], |cold| &cold.directories)
     }
 
     /// Replaces one list.
     pub fn set_list(&mut self, list: List, ids: impl IntoIterator<Item = i32>) {
-        self.lists.set(list, ids);
-    }
-
-    pub fn set_directories(&mut self, directories: impl IntoIterator<Item = Uuid>) {
-        self.directories = directories.into_iter().collect();
-    }
-}
-
-/// How many ids fit inline: three replicas and three in sync, with room
-/// for a reassignment's extra replica or two.
-const INLINE: usize = 8;
-
-/// Six lists of broker ids in one buffer, inline up to [`INLINE`] ids.
-/// The form is canonical (inline exactly when the ids fit, unused inline
-/// slots zero), so the derived equality compares contents.
-#[derive(Clone, Debug, PartialEq, Eq, Default)]
-struct ReplicaLists {
-    /// Where each list ends in the buffer. The ids of one list come from
-    /// one record (at most 2 GiB, so under 2^29 ids), so six fit a u32.
-    ends: [u32; LISTS],
-    ids: Ids,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq)]
-enum Ids {
-    Inline([i32; INLINE]),
-    Heap(Box<[i32]>),
-}
-
-impl Default for Ids {
-    fn default() -> Ids {
-        Ids::Inline([0; INLINE])
-    }
-}
-
-impl Ids {
-    fn as_slice(&self) -> &[i32] {
-        match self {
-            Ids::Inline(ids) => ids,
-            Ids::Heap(ids) => ids,
-        }
-    }
-}
-
-impl ReplicaLists {
-    fn range(&self, list: List) -> std::ops::Range<usize> {
-        let i = list as usize;
-        let start = if i == 0 { 0 } else { self.ends[i - 1] as usize };
-        start..self.ends[i] as usize
-    }
-
-    fn get(&self, list: List) -> &[i32] {
-        &self.ids.as_slice()[self.range(list)]
-    }
-
-    /// Replaces `list`: in place while the lists fit inline (so without
-    /// allocating), else by rebuilding the buffer.
-    fn set(&mut self, list: List, ids: impl IntoIterator<Item = i32>) {
         let mut new = Buffer::default();
         for id in ids {
             new.push(id);
         }
-        let new = new.as_slice();
-        let range = self.range(list);
-        let total = self.ends[LISTS - 1] as usize;
-        let new_total = total - range.len() + new.len();
-        let new_end = range.start + new.len();
-        match &mut self.ids {
-            Ids::Inline(ids) if new_total <= INLINE => {
-                ids.copy_within(range.end..total, new_end);
-                ids[range.start..new_end].copy_from_slice(new);
-                // Unused slots stay zero: the form is canonical.
-                ids[new_total..].fill(0);
-            }
-            _ => {
-                let old = self.ids.as_slice();
-                let mut all = Buffer::default();
-                all.extend(&old[..range.start]);
-                all.extend(new);
-                all.extend(&old[range.end..total]);
-                self.ids = all.finish();
+        self.set_list_to(list, new.as_slice());
+    }
+
+    /// Replaces one list: in place while the lists fit inline (so without
+    /// allocating), else by rebuilding all six.
+    pub fn set_list_to(&mut self, list: List, new: &[i32]) {
+        if !self.spilled {
+            let range = self.inline_range(list);
+            let total = usize::from(self.ends[LISTS - 1]);
+            let new_total = total - range.len() + new.len();
+            if new_total <= INLINE {
+                let new_end = range.start + new.len();
+                self.ids.copy_within(range.end..total, new_end);
+                self.ids[range.start..new_end].copy_from_slice(new);
+                self.ids[new_total..].fill(0);
+                // Lists after this one move by the change in its length
+                // (all ends are at most INLINE).
+                for end in &mut self.ends[list as usize..] {
+                    *end = (usize::from(*end) - range.end + new_end) as u8;
+                }
+                return;
             }
         }
-        // Lists after this one move by the change in its length.
-        for end in &mut self.ends[list as usize..] {
-            *end = *end - range.end as u32 + new_end as u32;
+        let mut all = Buffer::default();
+        let mut ends = [0u32; LISTS];
+        for (end, l) in ends.iter_mut().zip(ALL_LISTS) {
+            all.extend(if l == list { new } else { self.list(l) });
+            *end = all.len as u32;
+        }
+        self.store_lists(ends, all);
+    }
+
+    pub fn set_directories(&mut self, directories: impl IntoIterator<Item = Uuid>) {
+        let directories: Box<[Uuid]> = directories.into_iter().collect();
+        if !directories.is_empty() {
+            self.cold.get_or_insert_default().directories = directories;
+        } else if let Some(cold) = &mut self.cold {
+            cold.directories = directories;
+            self.drop_empty_cold();
+        }
+    }
+
+    /// Asks for this partition's cache line without waiting for it, so
+    /// that a change applied a little later finds it loaded.
+    pub fn prefetch(&self) {
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: a prefetch is only a hint: it reads nothing the program
+        // sees and cannot fault, and SSE is part of every x86_64.
+        unsafe {
+            use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
+            _mm_prefetch::<_MM_HINT_T0>((self as *const Partition).cast());
+        }
+    }
+
+    fn inline_range(&self, list: List) -> std::ops::Range<usize> {
+        let i = list as usize;
+        let start = if i == 0 { 0 } else { self.ends[i - 1] };
+        usize::from(start)..usize::from(self.ends[i])
+    }
+
+    /// Stores all six lists, inline when they fit.
+    fn store_lists(&mut self, ends: [u32; LISTS], all: Buffer) {
+        if all.len <= INLINE {
+            self.ids = all.inline;
+            self.ends = ends.map(|end| end as u8);
+            self.spilled = false;
+            if let Some(cold) = &mut self.cold {
+                cold.lists = None;
+                self.drop_empty_cold();
+            }
+        } else {
+            self.ids = [0; INLINE];
+            self.ends = [0; LISTS];
+            self.spilled = true;
+            self.cold.get_or_insert_default().lists = Some(SpilledLists {
+                ends,
+                ids: all.heap.into_boxed_slice(),
+            });
+        }
+    }
+
+    /// Keeps the form canonical: no box that holds nothing.
+    fn drop_empty_cold(&mut self) {
+        if self
+            .cold
+            .as_ref()
+            .is_some_and(|cold| cold.lists.is_none() && cold.directories.is_empty())
+        {
+            self.cold = None;
         }
     }
 }
 
 /// Ids being collected: inline until they outgrow it.
-struct Buffer {
+pub(super) struct Buffer {
     inline: [i32; INLINE],
     len: usize,
     /// Every id once they do not fit inline.
@@ -272,7 +342,7 @@ impl Default for Buffer {
 }
 
 impl Buffer {
-    fn push(&mut self, id: i32) {
+    pub(super) fn push(&mut self, id: i32) {
         if self.len < INLINE {
             self.inline[self.len] = id;
         } else {
@@ -290,19 +360,20 @@ impl Buffer {
         }
     }
 
-    fn as_slice(&self) -> &[i32] {
+    pub(super) fn clear(&mut self) {
+        self.len = 0;
+        self.heap.clear();
+    }
+
+    pub(super) fn len(&self) -> usize {
+        self.len
+    }
+
+    pub(super) fn as_slice(&self) -> &[i32] {
         if self.len <= INLINE {
             &self.inline[..self.len]
         } else {
             &self.heap
-        }
-    }
-
-    fn finish(self) -> Ids {
-        if self.len <= INLINE {
-            Ids::Inline(self.inline)
-        } else {
-            Ids::Heap(self.heap.into_boxed_slice())
         }
     }
 }
@@ -338,21 +409,14 @@ mod tests {
         assert_eq!(p.replicas(), [1, 2]);
         assert_eq!(p.isr(), [7]);
         assert_eq!(p.last_known_elr(), [5, 6]);
-        assert!(matches!(p.lists.ids, Ids::Inline(_)));
+        assert!(!p.spilled && p.cold.is_none());
     }
 
     #[test]
     fn lists_match_separate_vecs_through_random_changes() {
         let mut p = Partition::new(1, 0, 0, 0);
         let mut model: [Vec<i32>; LISTS] = Default::default();
-        let lists = [
-            List::Replicas,
-            List::Isr,
-            List::Removing,
-            List::Adding,
-            List::Elr,
-            List::LastKnownElr,
-        ];
+        let lists = ALL_LISTS;
         let mut seed = 7u64;
         for _ in 0..2000 {
             seed = seed
@@ -369,7 +433,7 @@ mod tests {
                 assert_eq!(p.list(list), model[list as usize], "{list:?}");
             }
             let fits = model.iter().map(Vec::len).sum::<usize>() <= INLINE;
-            assert_eq!(matches!(p.lists.ids, Ids::Inline(_)), fits);
+            assert_eq!(!p.spilled, fits);
         }
     }
 
@@ -398,6 +462,21 @@ mod tests {
     }
 
     #[test]
+    fn directories_and_long_lists_share_the_cold_box() {
+        let mut p = Partition::new(1, 0, 0, 0);
+        p.set_directories([[1; 16], [2; 16]]);
+        p.set_list(List::Replicas, 0..10);
+        p.set_list(List::Replicas, [1, 2]);
+        assert_eq!(p.directories(), [[1; 16], [2; 16]]);
+        assert_eq!(p.replicas(), [1, 2]);
+        p.set_directories([]);
+        let mut fresh = Partition::new(1, 0, 0, 0);
+        fresh.set_list(List::Replicas, [1, 2]);
+        assert_eq!(p, fresh);
+        assert!(p.cold.is_none());
+    }
+
+    #[test]
     fn short_lists_stay_inline() {
         let mut p = Partition::new(1, 0, 0, 0);
         for _ in 0..3 {
@@ -405,7 +484,7 @@ mod tests {
             p.set_list(List::Isr, [1, 2, 3]);
             p.set_list(List::Isr, [1, 2]);
         }
-        assert!(matches!(p.lists.ids, Ids::Inline(_)));
-        assert_eq!(p.lists.ends, [3, 5, 5, 5, 5, 5]);
+        assert!(!p.spilled && p.cold.is_none());
+        assert_eq!(p.ends, [3, 5, 5, 5, 5, 5]);
     }
 }

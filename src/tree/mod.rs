@@ -161,7 +161,7 @@ impl<'i> Node<'i> {
                 .iter()
                 .map(|(resource, _)| config_node_name(resource))
                 .collect(),
-            Node::Config(data) => data.keys().cloned().collect(),
+            Node::Config(data) => data.keys().map(str::to_owned).collect(),
             Node::DelegationTokens(image) => image.delegation_tokens.keys().cloned().collect(),
             Node::Features(features) => {
                 let mut names = owned(&["metadataVersion", "zkMigrationState"]);

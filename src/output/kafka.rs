@@ -83,7 +83,9 @@ impl KafkaText {
     pub fn item(&mut self, out: &mut impl Write, item: &Item<'_, '_>) -> io::Result<()> {
         let line = &mut self.lines.text;
         match item {
-            Item::Batch(batch) => batch_line(line, batch),
+            Item::Batch(batch) => {
+                batch_line(line, batch, [&mut self.offsets, &mut self.timestamps]);
+            }
             // Records are printed one by one; a summary has nothing to add.
             Item::Records { .. } => {}
             Item::Record(record) => record_line(
@@ -138,13 +140,15 @@ fn push_int(line: &mut Vec<u8>, v: i64) {
     write_int(line, v);
 }
 
-/// Kafka's `printBatchLevel` for a v2 batch.
-fn batch_line(line: &mut Vec<u8>, batch: &Batch<'_>) {
+/// Kafka's `printBatchLevel` for a v2 batch. Its offsets and timestamp
+/// go through the writers of the records' (`baseOffset` is one more than
+/// the record before, and a batch of one record repeats it three times).
+fn batch_line(line: &mut Vec<u8>, batch: &Batch<'_>, [offsets, timestamps]: [&mut IntWriter; 2]) {
     let h = &batch.header;
     line.extend_from_slice(b"baseOffset: ");
-    push_int(line, h.base_offset);
+    offsets.write(line, h.base_offset);
     line.extend_from_slice(b" lastOffset: ");
-    push_int(line, h.last_offset());
+    offsets.write(line, h.last_offset());
     line.extend_from_slice(b" count: ");
     push_int(line, h.records_count.into());
     if h.base_sequence == -1 && h.producer_id == -1 && h.producer_epoch == -1 {
@@ -182,7 +186,7 @@ fn batch_line(line: &mut Vec<u8>, batch: &Batch<'_>) {
     line.push(b' ');
     line.extend_from_slice(h.timestamp_type().as_bytes());
     line.extend_from_slice(b": ");
-    push_int(line, h.max_timestamp);
+    timestamps.write(line, h.max_timestamp);
     line.extend_from_slice(b" size: ");
     push_int(line, h.size_in_bytes() as i64);
     line.extend_from_slice(b" magic: ");

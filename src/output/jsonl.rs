@@ -224,7 +224,7 @@ impl JsonLines {
     fn record(&mut self, item: &RecordItem<'_, '_>) -> bool {
         if self.batch_tail_of != Some(item.batch.position) {
             self.batch_tail_of = Some(item.batch.position);
-            batch_tail(&mut self.scratch, item.batch);
+            batch_tail(&mut self.scratch, item.batch, &mut self.offsets);
             self.batch_tail.set(&self.scratch);
         }
         let line = &mut self.lines.text;
@@ -323,11 +323,13 @@ fn undecodable(
 }
 
 /// `,"batch":{"baseOffset","position","leaderEpoch","crcValid"}`: the same
-/// for every record of a batch.
-fn batch_tail(tail: &mut Vec<u8>, batch: &Batch<'_>) {
+/// for every record of a batch. The base offset goes through the records'
+/// offset writer: it is one more than the record before, and usually the
+/// offset of the record after.
+fn batch_tail(tail: &mut Vec<u8>, batch: &Batch<'_>, offsets: &mut IntWriter) {
     tail.clear();
     tail.extend_from_slice(b",\"batch\":{\"baseOffset\":");
-    write_int(tail, batch.header.base_offset);
+    offsets.write(tail, batch.header.base_offset);
     tail.extend_from_slice(b",\"position\":");
     write_int(tail, batch.position as i64);
     tail.extend_from_slice(b",\"leaderEpoch\":");

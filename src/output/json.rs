@@ -110,6 +110,11 @@ pub fn write_int(out: &mut Vec<u8>, v: i64) {
     match v {
         0..=9 => return out.push(b'0' + v as u8),
         10..=99 => return out.extend_from_slice(&[b'0' + v as u8 / 10, b'0' + v as u8 % 10]),
+        100..=999 => {
+            let v = v as u16;
+            let digits = [v / 100, v / 10 % 10, v % 10].map(|d| b'0' + d as u8);
+            return out.extend_from_slice(&digits);
+        }
         -1 => return out.extend_from_slice(b"-1"),
         _ => {}
     }

@@ -23,6 +23,7 @@ use std::ops::ControlFlow;
 use std::path::Path;
 use std::sync::{Condvar, Mutex, mpsc};
 
+use crate::batch::header::{BATCH_HEADER_SIZE, LOG_OVERHEAD, parse_batch_extent};
 use crate::bytes::source::Source;
 use crate::files::FileKind;
 use crate::stream::{self, Item, ReadOptions};
@@ -267,10 +268,11 @@ fn read_range<P>(
     (Read { cut, part, last }, source.into_buffer())
 }
 
-/// Size of a batch header up to `lastOffsetDelta`, what cutting reads.
+/// Size of a batch header up to `lastOffsetDelta`, what cutting reads
+/// ([`parse_batch_extent`]).
 const HEADER_PREFIX: usize = 27;
 /// The smallest batch length field: a v2 header without records.
-const MIN_BATCH_LENGTH: i32 = 49;
+const MIN_BATCH_LENGTH: i32 = (BATCH_HEADER_SIZE - LOG_OVERHEAD) as i32;
 
 /// Where the range that starts at `start` ends: the first batch boundary
 /// `range_bytes` or more after it, found by following each batch's length
@@ -283,21 +285,18 @@ fn range_end(source: &Source, start: u64, range_bytes: u64) -> (u64, Option<(i64
     let mut end = start;
     let mut previous = None;
     while end - start < range_bytes && end < end_of_file {
-        let header = window
+        let extent = window
             .get((end - window_start) as usize..)
-            .and_then(|bytes| bytes.first_chunk::<HEADER_PREFIX>());
-        let Some(header) = header else {
+            .and_then(|bytes| parse_batch_extent(bytes).ok());
+        let Some((_, (base_offset, length, magic, last_offset_delta))) = extent else {
             return (end_of_file, previous);
         };
-        let int = |at: usize| i32::from_be_bytes(header[at..at + 4].try_into().expect("4 bytes"));
-        let base_offset = i64::from_be_bytes(header[..8].try_into().expect("8 bytes"));
-        let length = int(8);
-        let magic = header[16];
-        let next = end + 12 + u64::try_from(length).unwrap_or(0);
+        let next = end + LOG_OVERHEAD as u64 + u64::try_from(length).unwrap_or(0);
         if magic != 2 || length < MIN_BATCH_LENGTH || next > end_of_file {
             return (end_of_file, previous);
         }
-        previous = Some((base_offset, base_offset.wrapping_add(i64::from(int(23)))));
+        let last_offset = base_offset.wrapping_add(i64::from(last_offset_delta));
+        previous = Some((base_offset, last_offset));
         end = next;
     }
     (end, previous)

@@ -54,6 +54,16 @@ pub fn parse_batch_frame(input: &[u8]) -> WireResult<'_, (i64, i32, i32, i8)> {
     ))
 }
 
+/// What places a batch in the file and in the log, from its first 27
+/// bytes: baseOffset, batchLength, magic and lastOffsetDelta.
+pub fn parse_batch_extent(input: &[u8]) -> WireResult<'_, (i64, i32, i8, i32)> {
+    let (input, (base_offset, batch_length, _, magic)) = parse_batch_frame(input)?;
+    let (input, _crc) = be_u32(input)?;
+    let (input, _attributes) = be_i16(input)?;
+    let (input, last_offset_delta) = be_i32(input)?;
+    Ok((input, (base_offset, batch_length, magic, last_offset_delta)))
+}
+
 /// The whole 61-byte v2 header.
 pub fn parse_batch_header(input: &[u8]) -> WireResult<'_, BatchHeader> {
     // Taking the fixed size first lets the fields below be read without a

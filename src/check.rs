@@ -214,9 +214,12 @@ impl FileChecks {
     }
 
     /// Continues a file after an intact batch with these base and last
-    /// offsets, as if it had been checked.
-    pub fn resume_after(&mut self, base_offset: i64, last_offset: i64) {
-        self.previous = Some((base_offset, last_offset));
+    /// offsets (a cut's `previous`), as if it had been checked; nothing to
+    /// do at the file's start (`None`).
+    pub fn resume_after(&mut self, previous: Option<(i64, i64)>) {
+        if previous.is_some() {
+            self.previous = previous;
+        }
     }
 
     /// Looks at the next item; findings it reveals are reported through

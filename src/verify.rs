@@ -134,9 +134,7 @@ pub fn verify_file(path: &Path, options: &VerifyOptions) -> FileVerdict {
             Ok(Some(cut)) => {
                 // Go on in order from the first range that is not intact.
                 start = cut.start;
-                if let Some((base_offset, last_offset)) = cut.previous {
-                    checker.checks.resume_after(base_offset, last_offset);
-                }
+                checker.checks.resume_after(cut.previous);
             }
             Err(e) => return checker.finish(verdict, Err(e)),
         }
@@ -261,9 +259,7 @@ impl RangeWork for Ranges<'_> {
         _: Option<Checker>,
     ) -> Option<Checker> {
         let mut checker = Checker::new(self.path);
-        if let Some((base_offset, last_offset)) = cut.previous {
-            checker.checks.resume_after(base_offset, last_offset);
-        }
+        checker.checks.resume_after(cut.previous);
         let intact = ranges::read_intact(source, self.options, &cut, |item| {
             checker.item(item);
             checker.damage.is_empty()

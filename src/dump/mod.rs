@@ -91,9 +91,7 @@ impl Formatter {
     }
 
     fn resume(&mut self, at: &Resume) {
-        if let Some((base_offset, last_offset)) = at.previous {
-            self.checks.resume_after(base_offset, last_offset);
-        }
+        self.checks.resume_after(at.previous);
         self.jsonl.resume(at.last_good_offset);
     }
 

@@ -228,55 +228,18 @@ impl FileChecks {
         match item {
             Item::Batch(batch) => {
                 let h = &batch.header;
-                if let HeaderCheck::AwaitingRecord { position } = self.header {
-                    // The first batch ended without a header record.
-                    found(Finding::MissingSnapshotHeader { position });
-                    self.header = HeaderCheck::Done;
-                }
-                if self.header == HeaderCheck::AwaitingBatch {
-                    self.header = if h.is_control() && h.records_count > 0 {
-                        HeaderCheck::AwaitingRecord {
-                            position: batch.position,
-                        }
-                    } else {
-                        found(Finding::MissingSnapshotHeader {
-                            position: batch.position,
-                        });
-                        HeaderCheck::Done
-                    };
-                }
-                if let Some((previous_base_offset, previous_last_offset)) = self.previous {
-                    let position = batch.position;
-                    let base_offset = h.base_offset;
-                    if base_offset < previous_base_offset {
-                        found(Finding::OffsetsBackwards {
-                            position,
-                            base_offset,
-                            previous_base_offset,
-                            previous_last_offset,
-                        });
-                    } else if base_offset <= previous_last_offset {
-                        found(Finding::OffsetsRepeat {
-                            position,
-                            base_offset,
-                            previous_base_offset,
-                            previous_last_offset,
-                        });
-                    } else if self.dense
-                        && !self.skipped
-                        && base_offset > previous_last_offset.saturating_add(1)
-                    {
-                        found(Finding::OffsetGap {
-                            position,
-                            base_offset,
-                            previous_last_offset,
-                        });
-                    }
-                }
-                self.skipped = false;
-                self.previous = Some((h.base_offset, h.last_offset()));
-                self.footer_last = false;
-                self.end_of_batches = batch.position + batch.bytes.len() as u64;
+                let control = h.is_control() && h.records_count > 0;
+                self.batch_starts(batch.position, h.base_offset, control, &mut found);
+                self.batch_ends(
+                    (h.base_offset, h.last_offset()),
+                    batch.position + batch.bytes.len() as u64,
+                );
+            }
+            // Its first batch is judged like any; the others follow on, and
+            // their records are data records.
+            Item::Intact(run) => {
+                self.batch_starts(run.position, run.first_base_offset, false, &mut found);
+                self.batch_ends(run.last_batch, run.end);
             }
             // Only a snapshot's first and last records are checked.
             Item::Record(_) | Item::Records { .. } if !self.snapshot => {}
@@ -304,6 +267,67 @@ impl FileChecks {
             Item::Damage(_) => self.skipped = true,
             Item::CountMismatch { .. } => {}
         }
+    }
+
+    /// A batch at `position` starting at `base_offset` (`control`: a
+    /// control batch with records): what it shows of the snapshot's header
+    /// and of the offsets' order.
+    fn batch_starts(
+        &mut self,
+        position: u64,
+        base_offset: i64,
+        control: bool,
+        found: &mut impl FnMut(Finding),
+    ) {
+        if let HeaderCheck::AwaitingRecord { position } = self.header {
+            // The first batch ended without a header record.
+            found(Finding::MissingSnapshotHeader { position });
+            self.header = HeaderCheck::Done;
+        }
+        if self.header == HeaderCheck::AwaitingBatch {
+            self.header = if control {
+                HeaderCheck::AwaitingRecord { position }
+            } else {
+                found(Finding::MissingSnapshotHeader { position });
+                HeaderCheck::Done
+            };
+        }
+        let Some((previous_base_offset, previous_last_offset)) = self.previous else {
+            return;
+        };
+        if base_offset < previous_base_offset {
+            found(Finding::OffsetsBackwards {
+                position,
+                base_offset,
+                previous_base_offset,
+                previous_last_offset,
+            });
+        } else if base_offset <= previous_last_offset {
+            found(Finding::OffsetsRepeat {
+                position,
+                base_offset,
+                previous_base_offset,
+                previous_last_offset,
+            });
+        } else if self.dense
+            && !self.skipped
+            && base_offset > previous_last_offset.saturating_add(1)
+        {
+            found(Finding::OffsetGap {
+                position,
+                base_offset,
+                previous_last_offset,
+            });
+        }
+    }
+
+    /// The batch (or the last of a run) with these base and last offsets
+    /// ended at `end`.
+    fn batch_ends(&mut self, offsets: (i64, i64), end: u64) {
+        self.skipped = false;
+        self.previous = Some(offsets);
+        self.footer_last = false;
+        self.end_of_batches = end;
     }
 
     /// Findings that only the end of the file reveals.

@@ -33,46 +33,80 @@ pub struct Walked {
 pub fn walk_bytes(bytes: &[u8], mode: Mode, kind: FileKind) -> Walked {
     let walked = walk_source(&mut Source::from_bytes(bytes.to_vec()), mode, kind);
     assert_eq!(
-        seen_by(bytes, mode, Decoder::Framing),
-        seen_by(bytes, mode, Decoder::Raw),
+        seen_by(bytes, mode, kind, Decoder::Framing),
+        seen_by(bytes, mode, kind, Decoder::Raw),
         "records summarised per batch differ from records one by one"
     );
     walked
 }
 
-/// What a walk with `decoder` reports, with the data records of each batch
-/// summarised as [`Item::Records`] does: (count, first, last), and every
-/// other item by kind and position.
-fn seen_by(bytes: &[u8], mode: Mode, decoder: Decoder) -> Vec<String> {
+/// What a walk with `decoder` reports, with intact data batches in a row
+/// summed up as [`Item::Intact`] and [`Item::Records`] do (the batches'
+/// extent and offsets, their records' count, first and last), every other
+/// item by kind and position, and the findings of the checks across
+/// batches where they come.
+fn seen_by(bytes: &[u8], mode: Mode, kind: FileKind, decoder: Decoder) -> Vec<String> {
     let options = ReadOptions {
         mode,
         decoder,
         max_bytes: None,
     };
     let mut seen = Vec::new();
-    // Data records of the current batch: count, first and last (offset,
-    // timestamp).
-    type Run = (u32, (i64, i64), (i64, i64));
-    let mut records: Option<Run> = None;
+    let mut run: Option<Run> = None;
+    let mut checks = FileChecks::new(kind, true);
     let mut source = Source::from_bytes(bytes.to_vec());
     stream::read_source(&mut source, options, |item| {
-        if let Item::Record(record) = &item
-            && !record.batch.header.is_control()
-        {
-            let at = (record.offset, record.timestamp);
-            let (count, first, _) = records.get_or_insert((0, at, at));
-            records = Some((*count + 1, *first, at));
-            return ControlFlow::Continue(());
+        let mut found = Vec::new();
+        checks.item(&item, |finding| found.push(finding.to_string()));
+        if !found.is_empty() {
+            seen.extend(run.take().map(|run| run.to_string()));
+            seen.append(&mut found);
         }
-        if let Some((count, first, last)) = records.take() {
-            seen.push(format!("records {count} {first:?} {last:?}"));
+        match &item {
+            Item::Batch(batch) if batch.crc_valid && !batch.header.is_control() => {
+                let h = &batch.header;
+                let end = batch.position + batch.bytes.len() as u64;
+                let (base, last) = (h.base_offset, h.last_offset());
+                let run = run.get_or_insert_with(|| Run::starting(batch.position, base));
+                run.batches += 1;
+                (run.end, run.last_batch) = (end, (base, last));
+                return ControlFlow::Continue(());
+            }
+            Item::Intact(intact) => {
+                let run = run.get_or_insert_with(|| {
+                    Run::starting(intact.position, intact.first_base_offset)
+                });
+                run.batches += intact.batches;
+                (run.end, run.last_batch) = (intact.end, intact.last_batch);
+                run.add(intact.records, intact.first, intact.last);
+                return ControlFlow::Continue(());
+            }
+            // A batch's data records come after it: they join its run (a
+            // run of no batches after a batch whose CRC does not match).
+            Item::Records {
+                batch,
+                count,
+                first,
+                last,
+            } => {
+                let run = run.get_or_insert_with(|| Run::after(batch));
+                run.add(u64::from(*count), *first, *last);
+                return ControlFlow::Continue(());
+            }
+            Item::Record(record) if !record.batch.header.is_control() => {
+                let run = run.get_or_insert_with(|| Run::after(record.batch));
+                let at = (record.offset, record.timestamp);
+                run.add(1, at, at);
+                return ControlFlow::Continue(());
+            }
+            _ => {}
+        }
+        if let Some(run) = run.take() {
+            seen.push(run.to_string());
         }
         seen.push(match &item {
-            Item::Records {
-                count, first, last, ..
-            } => format!("records {count} {first:?} {last:?}"),
             Item::Batch(batch) => format!("batch {} {}", batch.position, batch.crc_valid),
-            Item::Record(record) => format!("control record {}", record.offset),
+            Item::Record(record) => format!("record {}", record.offset),
             Item::Damage(damage) => format!("damage {} {}", damage.position, damage.length),
             Item::RecordsError { position, .. } => format!("records error {position}"),
             Item::Decompression { batch, .. } => format!("decompression {}", batch.position),
@@ -82,14 +116,71 @@ fn seen_by(bytes: &[u8], mode: Mode, decoder: Decoder) -> Vec<String> {
                 leftover,
                 ..
             } => format!("count {declared} {found} {leftover}"),
+            Item::Intact(_) | Item::Records { .. } => unreachable!("taken in above"),
         });
         ControlFlow::Continue(())
     })
     .expect("bytes in memory can be read");
-    if let Some((count, first, last)) = records {
-        seen.push(format!("records {count} {first:?} {last:?}"));
+    if let Some(run) = run {
+        seen.push(run.to_string());
     }
     seen
+}
+
+/// Intact data batches in a row and their records, however reported.
+struct Run {
+    position: u64,
+    end: u64,
+    batches: u64,
+    first_base_offset: i64,
+    last_batch: (i64, i64),
+    records: u64,
+    first: Option<(i64, i64)>,
+    last: Option<(i64, i64)>,
+}
+
+impl Run {
+    fn starting(position: u64, first_base_offset: i64) -> Run {
+        Run {
+            position,
+            end: position,
+            batches: 0,
+            first_base_offset,
+            last_batch: (first_base_offset, first_base_offset),
+            records: 0,
+            first: None,
+            last: None,
+        }
+    }
+
+    /// The records of `batch`, which is not part of a run.
+    fn after(batch: &crate::batch::Batch<'_>) -> Run {
+        let end = batch.position + batch.bytes.len() as u64;
+        Run::starting(end, batch.header.base_offset)
+    }
+
+    fn add(&mut self, records: u64, first: (i64, i64), last: (i64, i64)) {
+        self.records += records;
+        self.first.get_or_insert(first);
+        self.last = Some(last);
+    }
+}
+
+impl std::fmt::Display for Run {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} batches {}..{} offsets {}..={:?}, {} records {:?}..={:?}",
+            self.batches,
+            self.position,
+            self.end,
+            self.first_base_offset,
+            self.last_batch,
+            self.records,
+            self.first,
+            self.last
+        )
+    }
 }
 
 /// [`walk_bytes`] over any source (a file read in chunks, too).

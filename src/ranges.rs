@@ -108,8 +108,10 @@ pub fn read_intact(
         ..options
     };
     let read = stream::read_source_from(source, cut.start, options, |item| {
-        if let Item::Batch(batch) = &item {
-            reached = batch.position + batch.bytes.len() as u64;
+        match &item {
+            Item::Batch(batch) => reached = batch.position + batch.bytes.len() as u64,
+            Item::Intact(run) => reached = run.end,
+            _ => {}
         }
         if intact(&item) {
             ControlFlow::Continue(())
@@ -449,9 +451,10 @@ mod tests {
             assert_ne!(self.panics, Some(cut.index), "a reading thread panics");
             let mut headers = reuse.unwrap_or_default();
             headers.clear();
+            // Batches one by one: a framing-only read sums them up.
             let options = ReadOptions {
                 mode: Mode::Recover,
-                decoder: Decoder::Framing,
+                decoder: Decoder::Raw,
                 max_bytes: None,
             };
             let intact = read_intact(source, options, &cut, |item| {

@@ -9,12 +9,12 @@ use std::path::Path;
 
 use crate::batch::compression::{decompress, inflate_limit};
 use crate::batch::header::increment_sequence;
-use crate::batch::{self, Batch, BatchHeader, Compression, Damage, Mode};
+use crate::batch::{self, Batch, Compression, Damage, Mode};
 use crate::bytes::WireError;
 use crate::bytes::source::Source;
 use crate::files::FileKind;
 use crate::metadata::{self, ValueError};
-use crate::record::{self, ControlKey, Record};
+use crate::record::{self, ControlKey, IntactBatches, Record};
 use crate::schema::plan::{self, MessagePlan};
 use crate::schema::{Decoded, Node};
 
@@ -31,7 +31,8 @@ pub enum Decoder {
     Raw,
     /// Check the framing of records without reporting them one by one:
     /// each batch's data records come as one [`Item::Records`] (control
-    /// records are still decoded and reported): for `--verify`.
+    /// records are still decoded and reported), and plainly intact data
+    /// batches in a row as one [`Item::Intact`]: for `--verify`.
     Framing,
 }
 
@@ -103,6 +104,10 @@ pub enum Item<'d, 'a> {
     /// A batch, before its records.
     Batch(&'d Batch<'a>),
     Record(RecordItem<'d, 'a>),
+    /// Plainly intact data batches in a row, read with
+    /// [`Decoder::Framing`]: what their [`Item::Batch`] and
+    /// [`Item::Records`] items would have said, summed up.
+    Intact(&'d IntactBatches),
     /// Data records of a batch read with [`Decoder::Framing`], intact as
     /// records: how many, and the offset and timestamp of the first and
     /// the last.
@@ -180,44 +185,63 @@ pub fn read_source_from(
     source: &mut Source,
     start: u64,
     options: ReadOptions,
-    mut on_item: impl FnMut(Item<'_, '_>) -> ControlFlow<()>,
+    on_item: impl FnMut(Item<'_, '_>) -> ControlFlow<()>,
 ) -> io::Result<()> {
     if let Some(max) = options.max_bytes {
         source.limit(max);
     }
-    // One node buffer for every record: its allocation is reused.
-    let mut storage: Vec<Node<'static>> = Vec::new();
-    batch::walk_from(source, options.mode, start, |event| match event {
-        batch::Event::Damage(damage) => on_item(Item::Damage(damage)),
-        batch::Event::Batch(batch) => {
-            on_item(Item::Batch(&batch))?;
-            let compression = batch.header.compression();
-            if compression == Compression::None {
-                return read_records(
-                    &batch,
-                    batch.records(),
-                    options.decoder,
-                    &mut storage,
-                    &mut on_item,
-                );
-            }
-            let records = batch.records();
-            match decompress(compression, records, inflate_limit(records.len())) {
-                Ok(inflated) => read_records(
-                    &batch,
-                    &inflated,
-                    options.decoder,
-                    &mut storage,
-                    &mut on_item,
-                ),
-                Err(error) => on_item(Item::Decompression {
-                    batch: &batch,
-                    compression,
-                    error,
-                }),
-            }
+    let mut reader = Reader {
+        options,
+        storage: Vec::new(),
+        on_item,
+    };
+    batch::visit_from(source, options.mode, start, &mut reader)
+}
+
+/// Turns a walk's batches into items.
+struct Reader<F> {
+    options: ReadOptions,
+    /// One node buffer for every record: its allocation is reused.
+    storage: Vec<Node<'static>>,
+    on_item: F,
+}
+
+impl<F: FnMut(Item<'_, '_>) -> ControlFlow<()>> batch::Visit for Reader<F> {
+    fn event(&mut self, event: batch::Event<'_>) -> ControlFlow<()> {
+        let batch = match event {
+            batch::Event::Damage(damage) => return (self.on_item)(Item::Damage(damage)),
+            batch::Event::Batch(batch) => batch,
+        };
+        (self.on_item)(Item::Batch(&batch))?;
+        let (decoder, storage, on_item) =
+            (self.options.decoder, &mut self.storage, &mut self.on_item);
+        let compression = batch.header.compression();
+        if compression == Compression::None {
+            return read_records(&batch, batch.records(), decoder, storage, on_item);
         }
-    })
+        let records = batch.records();
+        match decompress(compression, records, inflate_limit(records.len())) {
+            Ok(inflated) => read_records(&batch, &inflated, decoder, storage, on_item),
+            Err(error) => on_item(Item::Decompression {
+                batch: &batch,
+                compression,
+                error,
+            }),
+        }
+    }
+
+    fn batches(&mut self, window: &[u8], position: u64) -> ControlFlow<(), usize> {
+        if self.options.decoder != Decoder::Framing {
+            return ControlFlow::Continue(0);
+        }
+        match record::intact_batches(window, position) {
+            Some(run) => {
+                (self.on_item)(Item::Intact(&run))?;
+                ControlFlow::Continue((run.end - run.position) as usize)
+            }
+            None => ControlFlow::Continue(0),
+        }
+    }
 }
 
 /// Reuses a vector's allocation for another lifetime of the same type.
@@ -264,8 +288,8 @@ fn read_records_into<'r>(
         return on_item(Item::Records {
             batch,
             count: header.records_count as u32,
-            first: offset_and_timestamp(header, first.0, first.1),
-            last: offset_and_timestamp(header, last.0, last.1),
+            first: header.offset_and_timestamp(first.0, first.1),
+            last: header.offset_and_timestamp(last.0, last.1),
         });
     }
     let mut found = 0;
@@ -297,7 +321,7 @@ fn read_records_into<'r>(
         found += 1;
         consumed = record.end;
         let (offset, timestamp) =
-            offset_and_timestamp(header, record.offset_delta, record.timestamp_delta);
+            header.offset_and_timestamp(record.offset_delta, record.timestamp_delta);
         if let Some(summary) = &mut summary {
             summary.add(offset, timestamp);
             continue;
@@ -330,21 +354,6 @@ fn read_records_into<'r>(
         })?;
     }
     ControlFlow::Continue(())
-}
-
-/// A record's offset, and its timestamp as Kafka reports it.
-fn offset_and_timestamp(
-    header: &BatchHeader,
-    offset_delta: i32,
-    timestamp_delta: i64,
-) -> (i64, i64) {
-    let offset = header.base_offset.wrapping_add(i64::from(offset_delta));
-    let timestamp = if header.is_log_append_time() {
-        header.max_timestamp
-    } else {
-        header.base_timestamp.wrapping_add(timestamp_delta)
-    };
-    (offset, timestamp)
 }
 
 /// The records of a batch read with [`Decoder::Framing`], so far.

@@ -206,6 +206,13 @@ impl Checker {
                 self.first.get_or_insert(*first);
                 self.last = Some(*last);
             }
+            Item::Intact(run) => {
+                self.last_good_offset = Some(run.last.0);
+                self.batches += run.batches;
+                self.records += run.records;
+                self.first.get_or_insert(run.first);
+                self.last = Some(run.last);
+            }
             _ => {}
         }
     }
@@ -346,7 +353,7 @@ fn item_damage(
                 compression.name()
             ),
         ),
-        Item::Batch(_) | Item::Records { .. } => return None,
+        Item::Batch(_) | Item::Records { .. } | Item::Intact(_) => return None,
     };
     Some(DamageReport {
         kind,

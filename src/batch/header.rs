@@ -132,6 +132,18 @@ impl BatchHeader {
             .wrapping_add(i64::from(self.last_offset_delta))
     }
 
+    /// A record's offset from its delta, and its timestamp as Kafka reports
+    /// it (the batch's max timestamp under `LogAppendTime`).
+    pub fn offset_and_timestamp(&self, offset_delta: i32, timestamp_delta: i64) -> (i64, i64) {
+        let offset = self.base_offset.wrapping_add(i64::from(offset_delta));
+        let timestamp = if self.is_log_append_time() {
+            self.max_timestamp
+        } else {
+            self.base_timestamp.wrapping_add(timestamp_delta)
+        };
+        (offset, timestamp)
+    }
+
     /// Size of the batch in the file, framing included.
     pub fn size_in_bytes(&self) -> usize {
         LOG_OVERHEAD + self.batch_length.max(0) as usize

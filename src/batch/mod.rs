@@ -9,4 +9,4 @@ pub mod writer;
 
 pub use header::{BatchHeader, Compression, parse_batch_header};
 pub use scan::{Batch, Damage, DamageKind, Event, Mode, Scanner, Step};
-pub use walk::{walk, walk_from};
+pub use walk::{Visit, visit_from, walk, walk_from};

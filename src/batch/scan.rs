@@ -257,6 +257,19 @@ impl Scanner {
         }
     }
 
+    /// Where the next batch starts, while no damage is being skipped.
+    pub fn batch_boundary(&self) -> Option<u64> {
+        matches!(self.state, State::Normal).then_some(self.pos)
+    }
+
+    /// Moves past `bytes` of intact batches at [`Scanner::batch_boundary`],
+    /// taken in by someone else, as if they had been framed here.
+    pub fn skip_batches(&mut self, bytes: u64) {
+        debug_assert!(matches!(self.state, State::Normal));
+        self.pos += bytes;
+        self.crc_credit += CRC_CREDIT_PER_BYTE * bytes;
+    }
+
     /// Where the next batch should start (the resume point while resyncing).
     pub fn position(&self) -> u64 {
         match self.state {

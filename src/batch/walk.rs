@@ -6,6 +6,31 @@ use std::ops::ControlFlow;
 use super::scan::{Event, Mode, Scanner, Step};
 use crate::bytes::source::Source;
 
+/// What a walk reports to.
+pub trait Visit {
+    /// A batch or a damaged range, in file order.
+    fn event(&mut self, event: Event<'_>) -> ControlFlow<()>;
+
+    /// Offered the window from each batch boundary (`position` in the file)
+    /// before the scanner frames the batch there: how many bytes of whole
+    /// batches it took in (0 leaves the next batch to the scanner). For a
+    /// visitor that sums up plain batches faster than it could take them
+    /// one by one.
+    fn batches(&mut self, window: &[u8], position: u64) -> ControlFlow<(), usize> {
+        let _ = (window, position);
+        ControlFlow::Continue(0)
+    }
+}
+
+/// A closure that takes every event.
+struct Events<F>(F);
+
+impl<F: FnMut(Event<'_>) -> ControlFlow<()>> Visit for Events<F> {
+    fn event(&mut self, event: Event<'_>) -> ControlFlow<()> {
+        (self.0)(event)
+    }
+}
+
 /// Calls `on_event` for every batch and every damaged range of `source`, in
 /// file order, until the end or until `on_event` breaks.
 pub fn walk(
@@ -21,14 +46,33 @@ pub fn walk_from(
     source: &mut Source,
     mode: Mode,
     start: u64,
-    mut on_event: impl FnMut(Event<'_>) -> ControlFlow<()>,
+    on_event: impl FnMut(Event<'_>) -> ControlFlow<()>,
+) -> io::Result<()> {
+    visit_from(source, mode, start, &mut Events(on_event))
+}
+
+/// [`walk_from`] reporting to a [`Visit`].
+pub fn visit_from(
+    source: &mut Source,
+    mode: Mode,
+    start: u64,
+    visit: &mut impl Visit,
 ) -> io::Result<()> {
     let mut scanner = Scanner::starting_at(mode, start);
     loop {
-        let (window, start, end) = source.window();
-        match scanner.step(window, start, end) {
+        let (window, window_start, end) = source.window();
+        if let Some(at) = scanner.batch_boundary()
+            && let Some(from) = at.checked_sub(window_start)
+            && let Some(rest) = window.get(from as usize..)
+        {
+            match visit.batches(rest, at) {
+                ControlFlow::Break(()) => return Ok(()),
+                ControlFlow::Continue(taken) => scanner.skip_batches(taken as u64),
+            }
+        }
+        match scanner.step(window, window_start, end) {
             Step::Event(event) => {
-                if on_event(event).is_break() {
+                if visit.event(event).is_break() {
                     return Ok(());
                 }
             }

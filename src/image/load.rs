@@ -375,8 +375,8 @@ impl Loader {
             }),
             // The records that were read are applied; the mismatch itself
             // changes nothing in the image.
-            // Not asked for: records come one by one.
-            Item::CountMismatch { .. } | Item::Records { .. } => {}
+            // Not asked for: batches and records come one by one.
+            Item::CountMismatch { .. } | Item::Records { .. } | Item::Intact(_) => {}
             Item::Record(r) => {
                 if self.skip_batch {
                     return;

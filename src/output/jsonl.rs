@@ -97,8 +97,9 @@ impl JsonLines {
 
     pub fn item(&mut self, out: &mut impl Write, item: &Item<'_, '_>) -> io::Result<()> {
         match item {
-            // Records are printed one by one; a summary has nothing to add.
-            Item::Records { .. } => return Ok(()),
+            // Batches and records are printed one by one, from reads that
+            // decode them; a summary has nothing to add.
+            Item::Records { .. } | Item::Intact(_) => return Ok(()),
             Item::Batch(batch) => {
                 if batch.crc_valid {
                     return Ok(());

@@ -86,8 +86,9 @@ impl KafkaText {
             Item::Batch(batch) => {
                 batch_line(line, batch, [&mut self.offsets, &mut self.timestamps]);
             }
-            // Records are printed one by one; a summary has nothing to add.
-            Item::Records { .. } => {}
+            // Batches and records are printed one by one, from reads that
+            // decode them; a summary has nothing to add.
+            Item::Records { .. } | Item::Intact(_) => {}
             Item::Record(record) => record_line(
                 line,
                 record,

@@ -2,6 +2,8 @@
 
 pub mod batch_record;
 pub mod control;
+pub mod intact;
 
 pub use batch_record::{Header, Record, RecordsFrame, parse_record, records, records_frame};
 pub use control::{ControlKey, parse_control_key};
+pub use intact::{IntactBatches, intact_batches};

@@ -13,6 +13,7 @@ use std::path::{Path, PathBuf};
 use std::rc::Rc;
 
 use super::apply::PartitionChange;
+use super::huge_pages::HugePages;
 use super::{ApplyError, MetadataImage, Provenance, apply};
 use crate::batch::{Compression, Damage, Mode};
 use crate::files::{self, BOOTSTRAP_FILE, FileKind};
@@ -216,6 +217,7 @@ pub struct Loader {
     in_bootstrap: bool,
     /// Whether the records of the current batch are skipped (bad CRC).
     skip_batch: bool,
+    huge_pages: HugePages,
 }
 
 impl Default for Loader {
@@ -234,6 +236,7 @@ impl Loader {
             loaded_any: false,
             in_bootstrap: false,
             skip_batch: false,
+            huge_pages: HugePages::start(),
         }
     }
 
@@ -339,6 +342,7 @@ impl Loader {
         }
         match item {
             Item::Batch(batch) => {
+                self.huge_pages.follow();
                 self.skip_batch = !batch.crc_valid;
                 if self.skip_batch {
                     notes(Note::BadCrc {

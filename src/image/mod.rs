@@ -7,6 +7,7 @@
 
 pub mod apply;
 pub mod config;
+pub mod huge_pages;
 pub mod load;
 pub mod names;
 pub mod partition;

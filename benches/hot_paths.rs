@@ -77,6 +77,23 @@ fn hot_paths(c: &mut Criterion) {
         })
     });
 
+    // Batches and records checked by their framing (what --verify does):
+    // runs of intact batches summed up.
+    group.bench_function("verify", |b| {
+        b.iter(|| {
+            let mut records = 0u64;
+            read(&path, Mode::Recover, Decoder::Framing, |item| {
+                match &item {
+                    Item::Intact(run) => records += run.records,
+                    Item::Records { count, .. } => records += u64::from(*count),
+                    _ => {}
+                }
+                ControlFlow::Continue(())
+            });
+            black_box(records)
+        })
+    });
+
     // Values checked by the walk (what kdump does) and decoded into nodes
     // (what kshell does).
     for (name, decoder) in [

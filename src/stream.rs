@@ -146,6 +146,32 @@ pub struct ReadOptions {
     pub max_bytes: Option<u64>,
 }
 
+/// Receives what [`read_source_with`] finds: every item, and the chance to
+/// take a batch's records whole.
+pub trait Items {
+    /// The next item, in file order.
+    fn item(&mut self, item: Item<'_, '_>) -> ControlFlow<()>;
+
+    /// The records section of an uncompressed data batch read with
+    /// [`Decoder::Metadata`], right after the batch's [`Item::Batch`]:
+    /// `Some` when the consumer took its records whole (see
+    /// [`data_records`]), so that no item follows for them; `None` to have
+    /// them read as items.
+    fn records<'a>(&mut self, _batch: &Batch<'a>, _records: &'a [u8]) -> Option<ControlFlow<()>> {
+        None
+    }
+}
+
+/// A callback that takes every item one by one.
+struct EachItem<F>(F);
+
+impl<F: FnMut(Item<'_, '_>) -> ControlFlow<()>> Items for EachItem<F> {
+    #[inline]
+    fn item(&mut self, item: Item<'_, '_>) -> ControlFlow<()> {
+        (self.0)(item)
+    }
+}
+
 /// Opens `path` read-only and walks it.
 pub fn read_file(
     path: &Path,
@@ -162,8 +188,19 @@ pub fn read_file_from(
     options: ReadOptions,
     on_item: impl FnMut(Item<'_, '_>) -> ControlFlow<()>,
 ) -> io::Result<()> {
+    read_file_with(path, start, options, &mut EachItem(on_item))
+}
+
+/// [`read_file_from`], offering `items` the records of each intact batch
+/// whole ([`Items::records`]).
+pub fn read_file_with(
+    path: &Path,
+    start: u64,
+    options: ReadOptions,
+    items: &mut impl Items,
+) -> io::Result<()> {
     let mut source = Source::open(path, FileKind::of(path).is_immutable())?;
-    read_source_from(&mut source, start, options, on_item)
+    read_source_with(&mut source, start, options, items)
 }
 
 /// Walks every batch, record and damaged range of `source`.
@@ -180,7 +217,18 @@ pub fn read_source_from(
     source: &mut Source,
     start: u64,
     options: ReadOptions,
-    mut on_item: impl FnMut(Item<'_, '_>) -> ControlFlow<()>,
+    on_item: impl FnMut(Item<'_, '_>) -> ControlFlow<()>,
+) -> io::Result<()> {
+    read_source_with(source, start, options, &mut EachItem(on_item))
+}
+
+/// [`read_source_from`], offering `items` the records of each intact
+/// batch whole ([`Items::records`]).
+pub fn read_source_with(
+    source: &mut Source,
+    start: u64,
+    options: ReadOptions,
+    items: &mut impl Items,
 ) -> io::Result<()> {
     if let Some(max) = options.max_bytes {
         source.limit(max);
@@ -188,29 +236,31 @@ pub fn read_source_from(
     // One node buffer for every record: its allocation is reused.
     let mut storage: Vec<Node<'static>> = Vec::new();
     batch::walk_from(source, options.mode, start, |event| match event {
-        batch::Event::Damage(damage) => on_item(Item::Damage(damage)),
+        batch::Event::Damage(damage) => items.item(Item::Damage(damage)),
         batch::Event::Batch(batch) => {
-            on_item(Item::Batch(&batch))?;
+            items.item(Item::Batch(&batch))?;
             let compression = batch.header.compression();
             if compression == Compression::None {
+                if options.decoder == Decoder::Metadata
+                    && !batch.header.is_control()
+                    && let Some(flow) = items.records(&batch, batch.records())
+                {
+                    return flow;
+                }
                 return read_records(
                     &batch,
                     batch.records(),
                     options.decoder,
                     &mut storage,
-                    &mut on_item,
+                    items,
                 );
             }
             let records = batch.records();
             match decompress(compression, records, inflate_limit(records.len())) {
-                Ok(inflated) => read_records(
-                    &batch,
-                    &inflated,
-                    options.decoder,
-                    &mut storage,
-                    &mut on_item,
-                ),
-                Err(error) => on_item(Item::Decompression {
+                Ok(inflated) => {
+                    read_records(&batch, &inflated, options.decoder, &mut storage, items)
+                }
+                Err(error) => items.item(Item::Decompression {
                     batch: &batch,
                     compression,
                     error,
@@ -235,13 +285,13 @@ fn read_records<'r>(
     records_bytes: &'r [u8],
     decoder: Decoder,
     storage: &mut Vec<Node<'static>>,
-    on_item: &mut impl FnMut(Item<'_, '_>) -> ControlFlow<()>,
+    items: &mut impl Items,
 ) -> ControlFlow<()> {
     let mut doc = Decoded {
         nodes: recycle(std::mem::take(storage)),
         unknown: Vec::new(),
     };
-    let flow = read_records_into(batch, records_bytes, decoder, &mut doc, on_item);
+    let flow = read_records_into(batch, records_bytes, decoder, &mut doc, items);
     *storage = recycle(doc.nodes);
     flow
 }
@@ -251,7 +301,7 @@ fn read_records_into<'r>(
     records_bytes: &'r [u8],
     decoder: Decoder,
     doc: &mut Decoded<'r>,
-    on_item: &mut impl FnMut(Item<'_, '_>) -> ControlFlow<()>,
+    items: &mut impl Items,
 ) -> ControlFlow<()> {
     let header = &batch.header;
     // File positions exist only for uncompressed records.
@@ -261,7 +311,7 @@ fn read_records_into<'r>(
     if summarize && let Some(frame) = record::records_frame(records_bytes, header.records_count) {
         // Intact records, the common case, read by their framing alone.
         let (first, last) = (frame.first, frame.last);
-        return on_item(Item::Records {
+        return items.item(Item::Records {
             batch,
             count: header.records_count as u32,
             first: offset_and_timestamp(header, first.0, first.1),
@@ -279,7 +329,7 @@ fn read_records_into<'r>(
             Err((at, _)) if at == records_bytes.len() => break,
             Err((at, error)) => {
                 if let Some(summary) = summary.take() {
-                    summary.report(batch, on_item)?;
+                    summary.report(batch, items)?;
                 }
                 let position = match records_start {
                     Some(start) => {
@@ -287,7 +337,7 @@ fn read_records_into<'r>(
                     }
                     None => batch.position,
                 };
-                return on_item(Item::RecordsError {
+                return items.item(Item::RecordsError {
                     batch,
                     position,
                     error,
@@ -302,13 +352,9 @@ fn read_records_into<'r>(
             summary.add(offset, timestamp);
             continue;
         }
-        let sequence = if header.base_sequence == -1 {
-            -1
-        } else {
-            increment_sequence(header.base_sequence, record.offset_delta)
-        };
+        let sequence = sequence(header, &record);
         let payload = decode_payload(batch, &record, decoder, doc);
-        on_item(Item::Record(RecordItem {
+        items.item(Item::Record(RecordItem {
             batch,
             record,
             offset,
@@ -318,11 +364,11 @@ fn read_records_into<'r>(
         }))?;
     }
     if let Some(summary) = summary {
-        summary.report(batch, on_item)?;
+        summary.report(batch, items)?;
     }
     let leftover = records_bytes.len() - consumed;
     if found != header.records_count.max(0) || leftover > 0 {
-        on_item(Item::CountMismatch {
+        items.item(Item::CountMismatch {
             batch,
             declared: header.records_count,
             found,
@@ -330,6 +376,50 @@ fn read_records_into<'r>(
         })?;
     }
     ControlFlow::Continue(())
+}
+
+/// The records of an uncompressed data batch read with
+/// [`Decoder::Metadata`], as the items of [`read_source_from`] would hold
+/// them, for a consumer that takes them whole ([`Items::records`]). `false`
+/// when one cannot be read or they do not fill the batch's count and length
+/// exactly: the consumer then undoes what it did with them and has them
+/// read as items, which say what is wrong.
+#[inline]
+pub fn data_records<'a>(
+    batch: &Batch<'a>,
+    records: &'a [u8],
+    mut on_record: impl FnMut(RecordItem<'_, 'a>),
+) -> bool {
+    let header = &batch.header;
+    let mut found = 0;
+    let mut consumed = 0;
+    for parsed in record::records(records, header.records_count) {
+        let Ok(record) = parsed else {
+            return false;
+        };
+        found += 1;
+        consumed = record.end;
+        let (offset, timestamp) =
+            offset_and_timestamp(header, record.offset_delta, record.timestamp_delta);
+        on_record(RecordItem {
+            batch,
+            record,
+            offset,
+            timestamp,
+            sequence: sequence(header, &record),
+            payload: framed_payload(&record),
+        });
+    }
+    found == header.records_count.max(0) && consumed == records.len()
+}
+
+/// Kafka's per-record sequence (-1 without one).
+fn sequence(header: &BatchHeader, record: &Record<'_>) -> i32 {
+    if header.base_sequence == -1 {
+        -1
+    } else {
+        increment_sequence(header.base_sequence, record.offset_delta)
+    }
 }
 
 /// A record's offset, and its timestamp as Kafka reports it.
@@ -364,15 +454,11 @@ impl Summary {
         self.last = (offset, timestamp);
     }
 
-    fn report<'r>(
-        self,
-        batch: &Batch<'r>,
-        on_item: &mut impl FnMut(Item<'_, '_>) -> ControlFlow<()>,
-    ) -> ControlFlow<()> {
+    fn report<'r>(self, batch: &Batch<'r>, items: &mut impl Items) -> ControlFlow<()> {
         if self.count == 0 {
             return ControlFlow::Continue(());
         }
-        on_item(Item::Records {
+        items.item(Item::Records {
             batch,
             count: self.count,
             first: self.first,
@@ -429,20 +515,37 @@ fn decode_payload<'d, 'a>(
     if decoder == Decoder::Raw {
         return Payload::Raw;
     }
+    if decoder != Decoder::MetadataNodes {
+        return framed_payload(record);
+    }
     let Some(value) = record.value else {
-        return undecodable(None, "metadata record has a null value");
+        return null_value();
     };
-    let payload = if decoder == Decoder::MetadataNodes {
-        metadata::decode_metadata_value(value, doc).map(|(plan, body)| Payload::Metadata {
-            plan,
-            body,
-            doc,
-        })
-    } else {
-        metadata::metadata_frame(value).map(|(plan, body)| Payload::Framed { plan, body })
+    metadata::decode_metadata_value(value, doc)
+        .map(|(plan, body)| Payload::Metadata { plan, body, doc })
+        .unwrap_or_else(undecodable_value)
+}
+
+/// A metadata record's value, its frame read ([`Decoder::Metadata`]).
+#[inline]
+fn framed_payload<'d, 'a>(record: &Record<'a>) -> Payload<'d, 'a> {
+    let Some(value) = record.value else {
+        return null_value();
     };
-    payload.unwrap_or_else(|error| Payload::Undecodable {
+    metadata::metadata_frame(value)
+        .map(|(plan, body)| Payload::Framed { plan, body })
+        .unwrap_or_else(undecodable_value)
+}
+
+#[cold]
+fn null_value<'d, 'a>() -> Payload<'d, 'a> {
+    undecodable(None, "metadata record has a null value")
+}
+
+#[cold]
+fn undecodable_value<'d, 'a>(error: ValueError) -> Payload<'d, 'a> {
+    Payload::Undecodable {
         control: None,
         error: Box::new(error),
-    })
+    }
 }

@@ -17,7 +17,7 @@ use crate::bytes::padded::Padded;
 use crate::check::{Finding, undecodable_kind, value_error_position};
 use crate::metadata::{ValueError, unexplained};
 use crate::record::ControlKey;
-use crate::stream::{Item, Payload, RecordItem};
+use crate::stream::{self, Item, Payload, RecordItem};
 
 const STYLE: JsonStyle = JsonStyle { unknown_tags: true };
 
@@ -159,6 +159,37 @@ impl JsonLines {
         }
         self.lines.text.extend_from_slice(b"}\n");
         self.lines.flush_if_full(out)
+    }
+
+    /// The lines of a data batch's records, taken whole without an item
+    /// each (see [`stream::data_records`]): whether every value decodes, or
+    /// `None` with nothing written when the records must be read as items.
+    pub fn data_records<'a>(
+        &mut self,
+        out: &mut impl Write,
+        batch: &Batch<'a>,
+        records: &'a [u8],
+    ) -> io::Result<Option<bool>> {
+        let start = self.lines.text.len();
+        let last_good_offset = self.last_good_offset;
+        let mut decoded = true;
+        let read = stream::data_records(batch, records, |record| {
+            if self.record(&record) {
+                if batch.crc_valid {
+                    self.last_good_offset = Some(record.offset);
+                }
+            } else {
+                decoded = false;
+            }
+            self.lines.text.extend_from_slice(b"}\n");
+        });
+        if !read {
+            self.lines.text.truncate(start);
+            self.last_good_offset = last_good_offset;
+            return Ok(None);
+        }
+        self.lines.flush_if_full(out)?;
+        Ok(Some(decoded))
     }
 
     /// A damage found across batches (offset order, snapshot framing).

@@ -11,7 +11,7 @@ use crate::metadata::{ValueError, unexplained};
 use crate::record::Record;
 use crate::schema::plan::MessagePlan;
 use crate::schema::walk::Malformed;
-use crate::stream::{Item, Payload, RecordItem};
+use crate::stream::{self, Item, Payload, RecordItem};
 
 /// Options Kafka's dump takes that change its text.
 #[derive(Clone, Copy, Debug, Default)]
@@ -133,6 +133,34 @@ impl KafkaText {
             }
         }
         self.lines.flush_if_full(out)
+    }
+}
+
+impl KafkaText {
+    /// The lines of a data batch's records, taken whole without an item
+    /// each (see [`stream::data_records`]); `None`, with nothing written,
+    /// when the records must be read as items.
+    pub fn data_records<'a>(
+        &mut self,
+        out: &mut impl Write,
+        batch: &Batch<'a>,
+        records: &'a [u8],
+    ) -> io::Result<Option<()>> {
+        let line = &mut self.lines.text;
+        let start = line.len();
+        let read = stream::data_records(batch, records, |record| {
+            record_line(
+                line,
+                &record,
+                self.options,
+                [&mut self.offsets, &mut self.timestamps],
+            );
+        });
+        if !read {
+            line.truncate(start);
+            return Ok(None);
+        }
+        self.lines.flush_if_full(out).map(Some)
     }
 }
 

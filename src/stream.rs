@@ -352,7 +352,7 @@ fn read_records_into<'r>(
             summary.add(offset, timestamp);
             continue;
         }
-        let sequence = sequence(header, &record);
+        let sequence = sequence(header, record.offset_delta);
         let payload = decode_payload(batch, &record, decoder, doc);
         items.item(Item::Record(RecordItem {
             batch,
@@ -378,47 +378,74 @@ fn read_records_into<'r>(
     ControlFlow::Continue(())
 }
 
+/// A data record of a batch taken whole ([`data_records`]): what the
+/// output formats print of it.
+#[derive(Clone, Copy, Debug)]
+pub struct FramedRecord<'a> {
+    /// `baseOffset + offsetDelta`.
+    pub offset: i64,
+    /// The record's timestamp as Kafka reports it.
+    pub timestamp: i64,
+    /// Kafka's per-record sequence (-1 without one).
+    pub sequence: i32,
+    pub key: Option<&'a [u8]>,
+    pub value: &'a [u8],
+    /// The plan of the record's type and version, and its message body.
+    pub plan: &'static MessagePlan,
+    pub body: &'a [u8],
+}
+
 /// The records of an uncompressed data batch read with
-/// [`Decoder::Metadata`], as the items of [`read_source_from`] would hold
-/// them, for a consumer that takes them whole ([`Items::records`]). `false`
-/// when one cannot be read or they do not fill the batch's count and length
-/// exactly: the consumer then undoes what it did with them and has them
-/// read as items, which say what is wrong.
+/// [`Decoder::Metadata`], for a consumer that takes them whole
+/// ([`Items::records`]), as long as each is plain: no headers, a value
+/// whose frame names a known record ([`metadata::plain_frame`]), and a body
+/// `on_record` printed (it says whether it did). `false` at the first that
+/// is not, or when they do not fill the batch's count and length exactly:
+/// the consumer then undoes what it did with them and has them read as
+/// items, which say what is wrong.
 #[inline]
 pub fn data_records<'a>(
     batch: &Batch<'a>,
     records: &'a [u8],
-    mut on_record: impl FnMut(RecordItem<'_, 'a>),
+    mut on_record: impl FnMut(&FramedRecord<'a>) -> bool,
 ) -> bool {
     let header = &batch.header;
-    let mut found = 0;
-    let mut consumed = 0;
-    for parsed in record::records(records, header.records_count) {
-        let Ok(record) = parsed else {
+    let mut rest = records;
+    for _ in 0..header.records_count {
+        let Some((next, record)) = record::parse_plain_record(rest) else {
             return false;
         };
-        found += 1;
-        consumed = record.end;
+        rest = next;
+        let Some(value) = record.value else {
+            return false;
+        };
+        let Some((plan, body)) = metadata::plain_frame(value) else {
+            return false;
+        };
         let (offset, timestamp) =
             offset_and_timestamp(header, record.offset_delta, record.timestamp_delta);
-        on_record(RecordItem {
-            batch,
-            record,
+        let framed = FramedRecord {
             offset,
             timestamp,
-            sequence: sequence(header, &record),
-            payload: framed_payload(&record),
-        });
+            sequence: sequence(header, record.offset_delta),
+            key: record.key,
+            value,
+            plan,
+            body,
+        };
+        if !on_record(&framed) {
+            return false;
+        }
     }
-    found == header.records_count.max(0) && consumed == records.len()
+    header.records_count > 0 && rest.is_empty()
 }
 
 /// Kafka's per-record sequence (-1 without one).
-fn sequence(header: &BatchHeader, record: &Record<'_>) -> i32 {
+fn sequence(header: &BatchHeader, offset_delta: i32) -> i32 {
     if header.base_sequence == -1 {
         -1
     } else {
-        increment_sequence(header.base_sequence, record.offset_delta)
+        increment_sequence(header.base_sequence, offset_delta)
     }
 }
 
@@ -527,7 +554,6 @@ fn decode_payload<'d, 'a>(
 }
 
 /// A metadata record's value, its frame read ([`Decoder::Metadata`]).
-#[inline]
 fn framed_payload<'d, 'a>(record: &Record<'a>) -> Payload<'d, 'a> {
     let Some(value) = record.value else {
         return null_value();

@@ -148,13 +148,24 @@ impl KafkaText {
     ) -> io::Result<Option<()>> {
         let line = &mut self.lines.text;
         let start = line.len();
+        let log_append_time = batch.header.is_log_append_time();
         let read = stream::data_records(batch, records, |record| {
-            record_line(
-                line,
-                &record,
-                self.options,
-                [&mut self.offsets, &mut self.timestamps],
-            );
+            if !self.options.skip_record_metadata {
+                record_metadata(
+                    line,
+                    [&mut self.offsets, &mut self.timestamps],
+                    (record.offset, record.timestamp, log_append_time),
+                    [
+                        record.key.map_or(-1, |k| k.len() as i32),
+                        record.value.len() as i32,
+                    ],
+                );
+                sequence_and_headers(line, record.sequence, None);
+            }
+            line.extend_from_slice(b" payload: ");
+            let printed = metadata_json(line, record.plan, record.body).is_ok();
+            line.push(b'\n');
+            printed
         });
         if !read {
             line.truncate(start);
@@ -243,28 +254,18 @@ fn record_line(
     let record = &item.record;
     let mut prefix: &[u8] = b"| ";
     if !options.skip_record_metadata {
-        line.extend_from_slice(b"| offset: ");
-        offsets.write(line, item.offset);
-        line.extend_from_slice(if item.batch.header.is_log_append_time() {
-            b" LogAppendTime: "
-        } else {
-            b" CreateTime: "
-        });
-        timestamps.write(line, item.timestamp);
-        line.extend_from_slice(b" keySize: ");
-        push_int(line, record.key_size().into());
-        line.extend_from_slice(b" valueSize: ");
-        push_int(line, record.value_size().into());
-        if item.sequence == -1 && record.header_count == 0 {
-            // Metadata records have neither: one piece of text.
-            line.extend_from_slice(b" sequence: -1 headerKeys: []");
-        } else {
-            line.extend_from_slice(b" sequence: ");
-            push_int(line, item.sequence.into());
-            line.extend_from_slice(b" headerKeys: [");
-            header_keys(line, record);
-            line.push(b']');
-        }
+        record_metadata(
+            line,
+            [offsets, timestamps],
+            (
+                item.offset,
+                item.timestamp,
+                item.batch.header.is_log_append_time(),
+            ),
+            [record.key_size(), record.value_size()],
+        );
+        let headers = (record.header_count != 0).then_some(record);
+        sequence_and_headers(line, item.sequence, headers);
         prefix = b" ";
         if item.batch.header.is_control() {
             control_text(line, &item.payload);
@@ -297,6 +298,46 @@ fn record_line(
         }
     }
     line.push(b'\n');
+}
+
+/// `| offset: … CreateTime: … keySize: … valueSize: …` of a record's line.
+#[inline]
+fn record_metadata(
+    line: &mut Vec<u8>,
+    [offsets, timestamps]: [&mut IntWriter; 2],
+    (offset, timestamp, log_append_time): (i64, i64, bool),
+    [key_size, value_size]: [i32; 2],
+) {
+    line.extend_from_slice(b"| offset: ");
+    offsets.write(line, offset);
+    line.extend_from_slice(if log_append_time {
+        b" LogAppendTime: "
+    } else {
+        b" CreateTime: "
+    });
+    timestamps.write(line, timestamp);
+    line.extend_from_slice(b" keySize: ");
+    push_int(line, key_size.into());
+    line.extend_from_slice(b" valueSize: ");
+    push_int(line, value_size.into());
+}
+
+/// ` sequence: … headerKeys: […]`, of a record with `headers` (`None`
+/// without).
+#[inline]
+fn sequence_and_headers(line: &mut Vec<u8>, sequence: i32, headers: Option<&Record<'_>>) {
+    if sequence == -1 && headers.is_none() {
+        // Metadata records have neither: one piece of text.
+        line.extend_from_slice(b" sequence: -1 headerKeys: []");
+    } else {
+        line.extend_from_slice(b" sequence: ");
+        push_int(line, sequence.into());
+        line.extend_from_slice(b" headerKeys: [");
+        if let Some(record) = headers {
+            header_keys(line, record);
+        }
+        line.push(b']');
+    }
 }
 
 fn header_keys(line: &mut Vec<u8>, record: &Record<'_>) {

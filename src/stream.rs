@@ -166,7 +166,7 @@ pub trait Items {
 struct EachItem<F>(F);
 
 impl<F: FnMut(Item<'_, '_>) -> ControlFlow<()>> Items for EachItem<F> {
-    #[inline]
+    #[inline(always)]
     fn item(&mut self, item: Item<'_, '_>) -> ControlFlow<()> {
         (self.0)(item)
     }

@@ -5,7 +5,7 @@ use std::io::{self, Write};
 
 use super::Lines;
 use super::json::{IntWriter, JsonStyle, write_int, write_message};
-use crate::batch::{Batch, Damage};
+use crate::batch::{Batch, Compression, Damage};
 use crate::files::FileKind;
 use crate::metadata::{ValueError, unexplained};
 use crate::record::Record;
@@ -207,36 +207,53 @@ fn batch_line(line: &mut Vec<u8>, batch: &Batch<'_>, [offsets, timestamps]: [&mu
     }
     line.extend_from_slice(b" partitionLeaderEpoch: ");
     push_int(line, h.partition_leader_epoch.into());
-    line.extend_from_slice(b" isTransactional: ");
-    line.extend_from_slice(bool_text(h.is_transactional()));
-    line.extend_from_slice(b" isControl: ");
-    line.extend_from_slice(bool_text(h.is_control()));
-    line.extend_from_slice(b" deleteHorizonMs: ");
-    match h.delete_horizon_ms() {
-        Some(ms) => {
-            line.extend_from_slice(b"OptionalLong[");
-            push_int(line, ms);
-            line.push(b']');
+    // Fewer, longer pieces of constant text for the usual batch.
+    let flags = (h.is_transactional(), h.is_control(), h.delete_horizon_ms());
+    if let (false, false, None) = flags {
+        line.extend_from_slice(
+            b" isTransactional: false isControl: false deleteHorizonMs: OptionalLong.empty",
+        );
+    } else {
+        line.extend_from_slice(b" isTransactional: ");
+        line.extend_from_slice(bool_text(flags.0));
+        line.extend_from_slice(b" isControl: ");
+        line.extend_from_slice(bool_text(flags.1));
+        line.extend_from_slice(b" deleteHorizonMs: ");
+        match flags.2 {
+            Some(ms) => {
+                line.extend_from_slice(b"OptionalLong[");
+                push_int(line, ms);
+                line.push(b']');
+            }
+            None => line.extend_from_slice(b"OptionalLong.empty"),
         }
-        None => line.extend_from_slice(b"OptionalLong.empty"),
     }
     line.extend_from_slice(b" position: ");
     push_int(line, batch.position as i64);
-    line.push(b' ');
-    line.extend_from_slice(h.timestamp_type().as_bytes());
-    line.extend_from_slice(b": ");
+    line.extend_from_slice(if h.is_log_append_time() {
+        b" LogAppendTime: "
+    } else {
+        b" CreateTime: "
+    });
     timestamps.write(line, h.max_timestamp);
     line.extend_from_slice(b" size: ");
     push_int(line, h.size_in_bytes() as i64);
-    line.extend_from_slice(b" magic: ");
-    push_int(line, h.magic.into());
-    line.extend_from_slice(b" compresscodec: ");
-    line.extend_from_slice(h.compression().name().as_bytes());
-    line.extend_from_slice(b" crc: ");
+    let compression = h.compression();
+    if h.magic == 2 && compression == Compression::None {
+        line.extend_from_slice(b" magic: 2 compresscodec: none crc: ");
+    } else {
+        line.extend_from_slice(b" magic: ");
+        push_int(line, h.magic.into());
+        line.extend_from_slice(b" compresscodec: ");
+        line.extend_from_slice(compression.name().as_bytes());
+        line.extend_from_slice(b" crc: ");
+    }
     push_int(line, h.crc.into());
-    line.extend_from_slice(b" isvalid: ");
-    line.extend_from_slice(bool_text(batch.crc_valid));
-    line.push(b'\n');
+    line.extend_from_slice(if batch.crc_valid {
+        b" isvalid: true\n"
+    } else {
+        b" isvalid: false\n"
+    });
 }
 
 fn bool_text(v: bool) -> &'static [u8] {

@@ -305,9 +305,7 @@ impl<'a> Visitor<'a> for JsonWriter<'_> {
 
     #[inline]
     fn field(&mut self, field: &FieldPlan) {
-        field
-            .json_key
-            .append_from(self.out, usize::from(self.first));
+        field.json_key.append(self.out, self.first);
         self.first = false;
     }
 

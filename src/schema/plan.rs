@@ -36,6 +36,9 @@ pub struct StructPlan {
     pub untagged: Box<[FieldPlan]>,
     /// For each tag number, the field (index into `present`) it belongs to.
     pub by_tag: Box<[Option<u16>]>,
+    /// Whether `present` starts with every untagged field: the JSON lists
+    /// them in wire order before any tagged one.
+    pub untagged_first: bool,
     pub flexible: bool,
     /// The smallest encoding of one such struct, to bound untrusted counts.
     pub min_size: usize,
@@ -258,11 +261,13 @@ fn leak_struct(fields: &'static [Field], version: u16, flexible: bool) -> &'stat
             }
         })
         .sum();
+    let untagged_first = present[..untagged.len()].iter().all(|f| f.tag.is_none());
     Box::leak(Box::new(StructPlan {
         slots: fields.len(),
         present: present.into_boxed_slice(),
         untagged: untagged.into_boxed_slice(),
         by_tag: by_tag.into_boxed_slice(),
+        untagged_first,
         flexible,
         min_size: own + usize::from(flexible),
     }))

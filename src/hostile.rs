@@ -6,7 +6,7 @@
 
 use std::ops::ControlFlow;
 
-use crate::batch::Mode;
+use crate::batch::{Batch, Mode};
 use crate::bytes::source::Source;
 use crate::check::FileChecks;
 use crate::files::FileKind;
@@ -14,7 +14,7 @@ use crate::metadata;
 use crate::output::jsonl::JsonLines;
 use crate::output::kafka::{KafkaOptions, KafkaText, metadata_json};
 use crate::schema::{self, Decoded, plan, walk};
-use crate::stream::{self, Decoder, Item, ReadOptions};
+use crate::stream::{self, Decoder, Item, Items, ReadOptions};
 
 /// What one walk over a file saw.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -37,7 +37,89 @@ pub fn walk_bytes(bytes: &[u8], mode: Mode, kind: FileKind) -> Walked {
         seen_by(bytes, mode, kind, Decoder::Raw),
         "records summarised per batch differ from records one by one"
     );
+    for mode in [Mode::Recover, Mode::Kafka] {
+        assert!(
+            formatted(bytes, mode, true).0 == formatted(bytes, mode, false).0,
+            "batches formatted whole differ from records formatted one by one"
+        );
+    }
     walked
+}
+
+/// Kafka's text (with and without record metadata) and JSON Lines of
+/// `bytes`, the records of each data batch formatted whole when `whole`
+/// says so (as kdump formats them), else item by item; and how many batches
+/// were formatted whole.
+pub fn formatted(bytes: &[u8], mode: Mode, whole: bool) -> ([Vec<u8>; 3], usize) {
+    struct Formats {
+        kafka: KafkaText,
+        bare: KafkaText,
+        jsonl: JsonLines,
+        text: [Vec<u8>; 3],
+        whole: bool,
+        taken: usize,
+    }
+    impl Items for Formats {
+        fn item(&mut self, item: Item<'_, '_>) -> ControlFlow<()> {
+            let [kafka, bare, jsonl] = &mut self.text;
+            self.kafka.item(kafka, &item).expect("writing to memory");
+            self.bare.item(bare, &item).expect("writing to memory");
+            self.jsonl.item(jsonl, &item).expect("writing to memory");
+            ControlFlow::Continue(())
+        }
+
+        fn records<'a>(&mut self, batch: &Batch<'a>, records: &'a [u8]) -> Option<ControlFlow<()>> {
+            if !self.whole {
+                return None;
+            }
+            let [kafka, bare, jsonl] = &mut self.text;
+            let written = "writing to memory";
+            let taken = [
+                self.kafka
+                    .data_records(kafka, batch, records)
+                    .expect(written)
+                    .is_some(),
+                self.bare
+                    .data_records(bare, batch, records)
+                    .expect(written)
+                    .is_some(),
+                self.jsonl
+                    .data_records(jsonl, batch, records)
+                    .expect(written)
+                    .is_some(),
+            ];
+            assert!(
+                taken == [taken[0]; 3],
+                "formats take different batches whole"
+            );
+            self.taken += usize::from(taken[0]);
+            taken[0].then_some(ControlFlow::Continue(()))
+        }
+    }
+    let mut formats = Formats {
+        kafka: KafkaText::new(KafkaOptions::default()),
+        bare: KafkaText::new(KafkaOptions {
+            skip_record_metadata: true,
+        }),
+        jsonl: JsonLines::new(),
+        text: Default::default(),
+        whole,
+        taken: 0,
+    };
+    formats.jsonl.start_file("fuzz.log");
+    let options = ReadOptions {
+        mode,
+        decoder: Decoder::Metadata,
+        max_bytes: None,
+    };
+    let mut source = Source::from_bytes(bytes.to_vec());
+    stream::read_source_with(&mut source, 0, options, &mut formats)
+        .expect("bytes in memory can be read");
+    let [kafka, bare, jsonl] = &mut formats.text;
+    formats.kafka.flush(kafka).expect("writing to memory");
+    formats.bare.flush(bare).expect("writing to memory");
+    formats.jsonl.flush(jsonl).expect("writing to memory");
+    (formats.text, formats.taken)
 }
 
 /// What a walk with `decoder` reports, with intact data batches in a row

@@ -9,7 +9,7 @@ use std::path::Path;
 
 use crate::batch::compression::{decompress, inflate_limit};
 use crate::batch::header::increment_sequence;
-use crate::batch::{self, Batch, Compression, Damage, Mode};
+use crate::batch::{self, Batch, BatchHeader, Compression, Damage, Mode};
 use crate::bytes::WireError;
 use crate::bytes::source::Source;
 use crate::files::FileKind;
@@ -151,6 +151,32 @@ pub struct ReadOptions {
     pub max_bytes: Option<u64>,
 }
 
+/// Receives what [`read_source_with`] finds: every item, and the chance to
+/// take a batch's records whole.
+pub trait Items {
+    /// The next item, in file order.
+    fn item(&mut self, item: Item<'_, '_>) -> ControlFlow<()>;
+
+    /// The records section of an uncompressed data batch read with
+    /// [`Decoder::Metadata`], right after the batch's [`Item::Batch`]:
+    /// `Some` when the consumer took its records whole (see
+    /// [`data_records`]), so that no item follows for them; `None` to have
+    /// them read as items.
+    fn records<'a>(&mut self, _batch: &Batch<'a>, _records: &'a [u8]) -> Option<ControlFlow<()>> {
+        None
+    }
+}
+
+/// A callback that takes every item one by one.
+struct EachItem<F>(F);
+
+impl<F: FnMut(Item<'_, '_>) -> ControlFlow<()>> Items for EachItem<F> {
+    #[inline(always)]
+    fn item(&mut self, item: Item<'_, '_>) -> ControlFlow<()> {
+        (self.0)(item)
+    }
+}
+
 /// Opens `path` read-only and walks it.
 pub fn read_file(
     path: &Path,
@@ -167,8 +193,19 @@ pub fn read_file_from(
     options: ReadOptions,
     on_item: impl FnMut(Item<'_, '_>) -> ControlFlow<()>,
 ) -> io::Result<()> {
+    read_file_with(path, start, options, &mut EachItem(on_item))
+}
+
+/// [`read_file_from`], offering `items` the records of each intact batch
+/// whole ([`Items::records`]).
+pub fn read_file_with(
+    path: &Path,
+    start: u64,
+    options: ReadOptions,
+    items: &mut impl Items,
+) -> io::Result<()> {
     let mut source = Source::open(path, FileKind::of(path).is_immutable())?;
-    read_source_from(&mut source, start, options, on_item)
+    read_source_with(&mut source, start, options, items)
 }
 
 /// Walks every batch, record and damaged range of `source`.
@@ -187,42 +224,58 @@ pub fn read_source_from(
     options: ReadOptions,
     on_item: impl FnMut(Item<'_, '_>) -> ControlFlow<()>,
 ) -> io::Result<()> {
+    read_source_with(source, start, options, &mut EachItem(on_item))
+}
+
+/// [`read_source_from`], offering `items` the records of each intact
+/// batch whole ([`Items::records`]).
+pub fn read_source_with(
+    source: &mut Source,
+    start: u64,
+    options: ReadOptions,
+    items: &mut impl Items,
+) -> io::Result<()> {
     if let Some(max) = options.max_bytes {
         source.limit(max);
     }
     let mut reader = Reader {
         options,
         storage: Vec::new(),
-        on_item,
+        items,
     };
     batch::visit_from(source, options.mode, start, &mut reader)
 }
 
 /// Turns a walk's batches into items.
-struct Reader<F> {
+struct Reader<'i, I> {
     options: ReadOptions,
     /// One node buffer for every record: its allocation is reused.
     storage: Vec<Node<'static>>,
-    on_item: F,
+    items: &'i mut I,
 }
 
-impl<F: FnMut(Item<'_, '_>) -> ControlFlow<()>> batch::Visit for Reader<F> {
+impl<I: Items> batch::Visit for Reader<'_, I> {
     fn event(&mut self, event: batch::Event<'_>) -> ControlFlow<()> {
         let batch = match event {
-            batch::Event::Damage(damage) => return (self.on_item)(Item::Damage(damage)),
+            batch::Event::Damage(damage) => return self.items.item(Item::Damage(damage)),
             batch::Event::Batch(batch) => batch,
         };
-        (self.on_item)(Item::Batch(&batch))?;
-        let (decoder, storage, on_item) =
-            (self.options.decoder, &mut self.storage, &mut self.on_item);
+        self.items.item(Item::Batch(&batch))?;
+        let (decoder, storage, items) = (self.options.decoder, &mut self.storage, &mut *self.items);
         let compression = batch.header.compression();
         if compression == Compression::None {
-            return read_records(&batch, batch.records(), decoder, storage, on_item);
+            if decoder == Decoder::Metadata
+                && !batch.header.is_control()
+                && let Some(flow) = items.records(&batch, batch.records())
+            {
+                return flow;
+            }
+            return read_records(&batch, batch.records(), decoder, storage, items);
         }
         let records = batch.records();
         match decompress(compression, records, inflate_limit(records.len())) {
-            Ok(inflated) => read_records(&batch, &inflated, decoder, storage, on_item),
-            Err(error) => on_item(Item::Decompression {
+            Ok(inflated) => read_records(&batch, &inflated, decoder, storage, items),
+            Err(error) => items.item(Item::Decompression {
                 batch: &batch,
                 compression,
                 error,
@@ -236,7 +289,7 @@ impl<F: FnMut(Item<'_, '_>) -> ControlFlow<()>> batch::Visit for Reader<F> {
         }
         match record::intact_batches(window, position) {
             Some(run) => {
-                (self.on_item)(Item::Intact(&run))?;
+                self.items.item(Item::Intact(&run))?;
                 ControlFlow::Continue((run.end - run.position) as usize)
             }
             None => ControlFlow::Continue(0),
@@ -259,13 +312,13 @@ fn read_records<'r>(
     records_bytes: &'r [u8],
     decoder: Decoder,
     storage: &mut Vec<Node<'static>>,
-    on_item: &mut impl FnMut(Item<'_, '_>) -> ControlFlow<()>,
+    items: &mut impl Items,
 ) -> ControlFlow<()> {
     let mut doc = Decoded {
         nodes: recycle(std::mem::take(storage)),
         unknown: Vec::new(),
     };
-    let flow = read_records_into(batch, records_bytes, decoder, &mut doc, on_item);
+    let flow = read_records_into(batch, records_bytes, decoder, &mut doc, items);
     *storage = recycle(doc.nodes);
     flow
 }
@@ -275,7 +328,7 @@ fn read_records_into<'r>(
     records_bytes: &'r [u8],
     decoder: Decoder,
     doc: &mut Decoded<'r>,
-    on_item: &mut impl FnMut(Item<'_, '_>) -> ControlFlow<()>,
+    items: &mut impl Items,
 ) -> ControlFlow<()> {
     let header = &batch.header;
     // File positions exist only for uncompressed records.
@@ -285,7 +338,7 @@ fn read_records_into<'r>(
     if summarize && let Some(frame) = record::records_frame(records_bytes, header.records_count) {
         // Intact records, the common case, read by their framing alone.
         let (first, last) = (frame.first, frame.last);
-        return on_item(Item::Records {
+        return items.item(Item::Records {
             batch,
             count: header.records_count as u32,
             first: header.offset_and_timestamp(first.0, first.1),
@@ -303,7 +356,7 @@ fn read_records_into<'r>(
             Err((at, _)) if at == records_bytes.len() => break,
             Err((at, error)) => {
                 if let Some(summary) = summary.take() {
-                    summary.report(batch, on_item)?;
+                    summary.report(batch, items)?;
                 }
                 let position = match records_start {
                     Some(start) => {
@@ -311,7 +364,7 @@ fn read_records_into<'r>(
                     }
                     None => batch.position,
                 };
-                return on_item(Item::RecordsError {
+                return items.item(Item::RecordsError {
                     batch,
                     position,
                     error,
@@ -326,13 +379,9 @@ fn read_records_into<'r>(
             summary.add(offset, timestamp);
             continue;
         }
-        let sequence = if header.base_sequence == -1 {
-            -1
-        } else {
-            increment_sequence(header.base_sequence, record.offset_delta)
-        };
+        let sequence = sequence(header, record.offset_delta);
         let payload = decode_payload(batch, &record, decoder, doc);
-        on_item(Item::Record(RecordItem {
+        items.item(Item::Record(RecordItem {
             batch,
             record,
             offset,
@@ -342,11 +391,11 @@ fn read_records_into<'r>(
         }))?;
     }
     if let Some(summary) = summary {
-        summary.report(batch, on_item)?;
+        summary.report(batch, items)?;
     }
     let leftover = records_bytes.len() - consumed;
     if found != header.records_count.max(0) || leftover > 0 {
-        on_item(Item::CountMismatch {
+        items.item(Item::CountMismatch {
             batch,
             declared: header.records_count,
             found,
@@ -354,6 +403,77 @@ fn read_records_into<'r>(
         })?;
     }
     ControlFlow::Continue(())
+}
+
+/// A data record of a batch taken whole ([`data_records`]): what the
+/// output formats print of it.
+#[derive(Clone, Copy, Debug)]
+pub struct FramedRecord<'a> {
+    /// `baseOffset + offsetDelta`.
+    pub offset: i64,
+    /// The record's timestamp as Kafka reports it.
+    pub timestamp: i64,
+    /// Kafka's per-record sequence (-1 without one).
+    pub sequence: i32,
+    pub key: Option<&'a [u8]>,
+    pub value: &'a [u8],
+    /// The plan of the record's type and version, and its message body.
+    pub plan: &'static MessagePlan,
+    pub body: &'a [u8],
+}
+
+/// The records of an uncompressed data batch read with
+/// [`Decoder::Metadata`], for a consumer that takes them whole
+/// ([`Items::records`]), as long as each is plain: no headers, a value
+/// whose frame names a known record ([`metadata::plain_frame`]), and a body
+/// `on_record` printed (it says whether it did). `false` at the first that
+/// is not, or when they do not fill the batch's count and length exactly:
+/// the consumer then undoes what it did with them and has them read as
+/// items, which say what is wrong.
+#[inline]
+pub fn data_records<'a>(
+    batch: &Batch<'a>,
+    records: &'a [u8],
+    mut on_record: impl FnMut(&FramedRecord<'a>) -> bool,
+) -> bool {
+    let header = &batch.header;
+    let mut rest = records;
+    for _ in 0..header.records_count {
+        let Some((next, record)) = record::parse_plain_record(rest) else {
+            return false;
+        };
+        rest = next;
+        let Some(value) = record.value else {
+            return false;
+        };
+        let Some((plan, body)) = metadata::plain_frame(value) else {
+            return false;
+        };
+        let (offset, timestamp) =
+            header.offset_and_timestamp(record.offset_delta, record.timestamp_delta);
+        let framed = FramedRecord {
+            offset,
+            timestamp,
+            sequence: sequence(header, record.offset_delta),
+            key: record.key,
+            value,
+            plan,
+            body,
+        };
+        if !on_record(&framed) {
+            return false;
+        }
+    }
+    header.records_count > 0 && rest.is_empty()
+}
+
+/// Kafka's per-record sequence (-1 without one).
+fn sequence(header: &BatchHeader, offset_delta: i32) -> i32 {
+    if header.base_sequence == -1 {
+        -1
+    } else {
+        increment_sequence(header.base_sequence, offset_delta)
+    }
 }
 
 /// The records of a batch read with [`Decoder::Framing`], so far.
@@ -373,15 +493,11 @@ impl Summary {
         self.last = (offset, timestamp);
     }
 
-    fn report<'r>(
-        self,
-        batch: &Batch<'r>,
-        on_item: &mut impl FnMut(Item<'_, '_>) -> ControlFlow<()>,
-    ) -> ControlFlow<()> {
+    fn report<'r>(self, batch: &Batch<'r>, items: &mut impl Items) -> ControlFlow<()> {
         if self.count == 0 {
             return ControlFlow::Continue(());
         }
-        on_item(Item::Records {
+        items.item(Item::Records {
             batch,
             count: self.count,
             first: self.first,
@@ -438,20 +554,36 @@ fn decode_payload<'d, 'a>(
     if decoder == Decoder::Raw {
         return Payload::Raw;
     }
+    if decoder != Decoder::MetadataNodes {
+        return framed_payload(record);
+    }
     let Some(value) = record.value else {
-        return undecodable(None, "metadata record has a null value");
+        return null_value();
     };
-    let payload = if decoder == Decoder::MetadataNodes {
-        metadata::decode_metadata_value(value, doc).map(|(plan, body)| Payload::Metadata {
-            plan,
-            body,
-            doc,
-        })
-    } else {
-        metadata::metadata_frame(value).map(|(plan, body)| Payload::Framed { plan, body })
+    metadata::decode_metadata_value(value, doc)
+        .map(|(plan, body)| Payload::Metadata { plan, body, doc })
+        .unwrap_or_else(undecodable_value)
+}
+
+/// A metadata record's value, its frame read ([`Decoder::Metadata`]).
+fn framed_payload<'d, 'a>(record: &Record<'a>) -> Payload<'d, 'a> {
+    let Some(value) = record.value else {
+        return null_value();
     };
-    payload.unwrap_or_else(|error| Payload::Undecodable {
+    metadata::metadata_frame(value)
+        .map(|(plan, body)| Payload::Framed { plan, body })
+        .unwrap_or_else(undecodable_value)
+}
+
+#[cold]
+fn null_value<'d, 'a>() -> Payload<'d, 'a> {
+    undecodable(None, "metadata record has a null value")
+}
+
+#[cold]
+fn undecodable_value<'d, 'a>(error: ValueError) -> Payload<'d, 'a> {
+    Payload::Undecodable {
         control: None,
         error: Box::new(error),
-    })
+    }
 }

@@ -13,7 +13,7 @@ use std::sync::OnceLock;
 use forensics::corpus;
 use kraftlog::batch::Mode;
 use kraftlog::files::FileKind;
-use kraftlog::hostile::{decode_value, walk_bytes};
+use kraftlog::hostile::{decode_value, formatted, walk_bytes};
 use proptest::prelude::*;
 
 /// Undamaged files to mutate: segments with many small batches and one
@@ -205,4 +205,43 @@ fn fuzzer_findings_stay_fixed() {
         found += 1;
     }
     assert!(found > 0);
+}
+
+/// kdump formats the records of a data batch whole, and falls back to
+/// items when they are not all intact: every one-byte change and every cut
+/// of small segments prints the same text both ways.
+#[test]
+fn batches_formatted_whole_print_what_records_one_by_one_print() {
+    let same = |bytes: &[u8]| {
+        let (whole, taken) = formatted(bytes, Mode::Recover, true);
+        assert!(
+            whole == formatted(bytes, Mode::Recover, false).0,
+            "{}",
+            String::from_utf8_lossy(&whole[0])
+        );
+        taken
+    };
+    let Some(corpus) = corpus() else {
+        return;
+    };
+    // A high bit turns a one-byte varint into a longer one; a low bit
+    // changes a count, a length or a type by one.
+    for (name, mask) in [
+        (
+            "scenario/__cluster_metadata-0/00000000000000000000.log",
+            0x80,
+        ),
+        ("all-records/00000000000000000000.log", 0x01),
+    ] {
+        let original = std::fs::read(corpus.join(name)).expect("corpus file");
+        assert!(same(&original) > 1, "{name}: no batch taken whole");
+        for at in 0..original.len() {
+            let mut changed = original.clone();
+            changed[at] ^= mask;
+            same(&changed);
+        }
+        for at in 0..original.len() {
+            same(&original[..at]);
+        }
+    }
 }

@@ -11,11 +11,13 @@
 pub struct Padded<const CHUNK: usize> {
     /// The text, then `CHUNK` zero bytes.
     padded: Vec<u8>,
+    /// The text's length.
+    len: usize,
 }
 
 impl<const CHUNK: usize> Padded<CHUNK> {
     pub fn new(text: &[u8]) -> Self {
-        let mut padded = Padded { padded: Vec::new() };
+        let mut padded = Padded::default();
         padded.set(text);
         padded
     }
@@ -25,10 +27,11 @@ impl<const CHUNK: usize> Padded<CHUNK> {
         self.padded.clear();
         self.padded.extend_from_slice(text);
         self.padded.resize(text.len() + CHUNK, 0);
+        self.len = text.len();
     }
 
     pub fn len(&self) -> usize {
-        self.padded.len().saturating_sub(CHUNK)
+        self.len
     }
 
     pub fn is_empty(&self) -> bool {
@@ -42,7 +45,14 @@ impl<const CHUNK: usize> Padded<CHUNK> {
     /// Appends the text to `out`.
     #[inline]
     pub fn append_to(&self, out: &mut Vec<u8>) {
-        self.append_from(out, 0)
+        match self.padded.first_chunk::<CHUNK>() {
+            Some(chunk) if self.len <= CHUNK => {
+                let at = out.len();
+                out.extend_from_slice(chunk);
+                out.truncate(at + self.len);
+            }
+            _ => out.extend_from_slice(self.as_bytes()),
+        }
     }
 
     /// Appends the text from byte `from` on to `out`.
@@ -70,6 +80,9 @@ mod tests {
             let text: Vec<u8> = (0..len as u8).map(|i| b'a' + i % 26).collect();
             let padded = Padded::<16>::new(&text);
             assert_eq!(padded.as_bytes(), text);
+            let mut out = b"head".to_vec();
+            padded.append_to(&mut out);
+            assert_eq!(out[4..], text, "len {len}");
             for from in 0..=len + 1 {
                 let mut out = b"head".to_vec();
                 padded.append_from(&mut out, from);

@@ -6,7 +6,7 @@ use std::io::{self, Write};
 use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 
-use crate::batch::Mode;
+use crate::batch::{Batch, Mode};
 use crate::check::FileChecks;
 use crate::error::Error;
 use crate::files::{self, FileKind};
@@ -14,7 +14,7 @@ use crate::output::jsonl::JsonLines;
 use crate::output::kafka::{KafkaOptions, KafkaText};
 use crate::output::progress::Progress;
 pub use crate::ranges::Parallel;
-use crate::stream::{self, Decoder, Item, ReadOptions};
+use crate::stream::{self, Decoder, Item, Items, ReadOptions};
 
 /// The output formats.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -68,6 +68,10 @@ struct Formatter {
     kafka: KafkaText,
     jsonl: JsonLines,
     checks: FileChecks,
+    /// Whether a data batch's records may be formatted whole, without an
+    /// item each: not where the checks look at records (a snapshot's first
+    /// and last, in JSON Lines).
+    whole_batches: bool,
 }
 
 impl Formatter {
@@ -77,6 +81,7 @@ impl Formatter {
             kafka: KafkaText::new(options.kafka),
             jsonl: JsonLines::new(),
             checks: FileChecks::for_path(job.path),
+            whole_batches: options.format == Format::Kafka || !job.kind.is_snapshot_like(),
         };
         formatter.kafka.continue_file(job.name);
         formatter.jsonl.start_file(job.display);
@@ -125,6 +130,24 @@ impl Formatter {
         Ok(intact)
     }
 
+    /// Formats a data batch's records whole ([`stream::Items::records`]):
+    /// whether all of them are intact (as [`Self::item`] says), or `None`
+    /// when they must come as items.
+    fn data_records<'a>(
+        &mut self,
+        out: &mut impl Write,
+        batch: &Batch<'a>,
+        records: &'a [u8],
+    ) -> io::Result<Option<bool>> {
+        if !self.whole_batches {
+            return Ok(None);
+        }
+        match self.format {
+            Format::Kafka => Ok(self.kafka.data_records(out, batch, records)?.map(|()| true)),
+            Format::JsonLines => self.jsonl.data_records(out, batch, records),
+        }
+    }
+
     /// Findings that only the end of the file reveals.
     fn finish(&mut self, out: &mut impl Write) -> io::Result<()> {
         if self.format == Format::JsonLines {
@@ -158,6 +181,45 @@ impl Formatter {
         match self.format {
             Format::Kafka => self.kafka.lines().take(),
             Format::JsonLines => self.jsonl.lines().take(),
+        }
+    }
+}
+
+/// Formats one file's items in order, straight to the output.
+struct Printer<'p, W> {
+    formatter: &'p mut Formatter,
+    out: &'p mut W,
+    progress: &'p mut Progress,
+    /// The error that stopped the reading.
+    write_error: Option<io::Error>,
+}
+
+impl<W: Write> Printer<'_, W> {
+    fn written<T>(&mut self, result: io::Result<T>) -> ControlFlow<(), T> {
+        result.map_or_else(
+            |e| {
+                self.write_error = Some(e);
+                ControlFlow::Break(())
+            },
+            ControlFlow::Continue,
+        )
+    }
+}
+
+impl<W: Write> Items for Printer<'_, W> {
+    fn item(&mut self, item: Item<'_, '_>) -> ControlFlow<()> {
+        if let Item::Batch(batch) = &item {
+            self.progress.at(batch.position);
+        }
+        let written = self.formatter.item(self.out, &item);
+        self.written(written).map_continue(|_| ())
+    }
+
+    fn records<'a>(&mut self, batch: &Batch<'a>, records: &'a [u8]) -> Option<ControlFlow<()>> {
+        let written = self.formatter.data_records(self.out, batch, records);
+        match self.written(written) {
+            ControlFlow::Continue(taken) => taken.map(|_| ControlFlow::Continue(())),
+            ControlFlow::Break(()) => Some(ControlFlow::Break(())),
         }
     }
 }
@@ -289,20 +351,14 @@ pub fn dump(
             }
         }
         formatter.resume(&resume);
-        let mut write_error = None;
-        let result = stream::read_file_from(&path, resume.start, job.read, |item| {
-            if let Item::Batch(batch) = &item {
-                progress.at(batch.position);
-            }
-            match formatter.item(out, &item) {
-                Ok(_) => ControlFlow::Continue(()),
-                Err(e) => {
-                    write_error = Some(e);
-                    ControlFlow::Break(())
-                }
-            }
-        });
-        if let Some(e) = write_error {
+        let mut printer = Printer {
+            formatter: &mut formatter,
+            out,
+            progress: &mut progress,
+            write_error: None,
+        };
+        let result = stream::read_file_with(&path, resume.start, job.read, &mut printer);
+        if let Some(e) = printer.write_error {
             return Err(e);
         }
         if result.is_ok() {

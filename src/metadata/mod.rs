@@ -130,12 +130,8 @@ pub fn unexplained(plan: &MessagePlan) -> ValueError {
 /// The frame of a metadata record value: the plan of the record type and
 /// version it names, and the message body after it.
 pub fn metadata_frame(value: &[u8]) -> Result<(&'static MessagePlan, &[u8]), ValueError> {
-    // Nearly every frame is version 1 with a one-byte type and version of a
-    // known record: look its plan up directly.
-    if let [1, api_key @ 0..0x80, version @ 0..0x80, ..] = *value
-        && let Some(plan) = plan::metadata(api_key.into(), version.into())
-    {
-        return Ok((plan, &value[3..]));
+    if let Some(frame) = plain_frame(value) {
+        return Ok(frame);
     }
     let (rest, frame_version) = frame_field(value, value, "frame version")?;
     if u32::from(frame_version) != FRAME_VERSION {
@@ -181,6 +177,19 @@ pub fn metadata_frame(value: &[u8]) -> Result<(&'static MessagePlan, &[u8]), Val
         ));
     }
     Ok((plan::of(schema, version), body))
+}
+
+/// [`metadata_frame`] of nearly every frame: version 1 with a one-byte type
+/// and version of a known record, whose plan is looked up directly. `None`
+/// for any other, which [`metadata_frame`] reads.
+#[inline]
+pub fn plain_frame(value: &[u8]) -> Option<(&'static MessagePlan, &[u8])> {
+    match *value {
+        [1, api_key @ 0..0x80, version @ 0..0x80, ..] => {
+            Some((plan::metadata(api_key.into(), version.into())?, &value[3..]))
+        }
+        _ => None,
+    }
 }
 
 /// Decodes the message `body` of the metadata record `value`, which must

@@ -186,18 +186,34 @@ pub struct IntWriter {
 }
 
 impl IntWriter {
-    #[inline]
+    /// Appends the text of `v`. Inline: the text is mostly reused as it is.
+    #[inline(always)]
     pub fn write(&mut self, out: &mut Vec<u8>, v: i64) {
-        let next = self.value.checked_add(1) == Some(v) && self.value >= 0;
-        if self.len == 0 || (v != self.value && !(next && self.text[self.len - 1] != b'9')) {
-            self.len = format_int(&mut self.text, v);
-        } else if v != self.value {
-            self.text[self.len - 1] += 1;
+        if v != self.value || self.len == 0 {
+            self.set(v);
         }
-        self.value = v;
         let at = out.len();
         out.extend_from_slice(&self.text[..INT_COPY]);
         out.truncate(at + self.len);
+    }
+
+    /// Makes the text that of `v`, by a new last digit where it can.
+    #[inline]
+    fn set(&mut self, v: i64) {
+        let next = self.value.checked_add(1) == Some(v) && self.value >= 0;
+        if self.len > 0 && next && self.text[self.len - 1] != b'9' {
+            self.text[self.len - 1] += 1;
+        } else {
+            self.format(v);
+        }
+        self.value = v;
+    }
+
+    /// Apart from [`Self::set`]: its registers would make every write save
+    /// and restore them.
+    #[inline(never)]
+    fn format(&mut self, v: i64) {
+        self.len = format_int(&mut self.text, v);
     }
 }
 
@@ -289,9 +305,7 @@ impl<'a> Visitor<'a> for JsonWriter<'_> {
 
     #[inline]
     fn field(&mut self, field: &FieldPlan) {
-        field
-            .json_key
-            .append_from(self.out, usize::from(self.first));
+        field.json_key.append(self.out, self.first);
         self.first = false;
     }
 

@@ -17,7 +17,8 @@ use crate::bytes::padded::Padded;
 use crate::check::{Finding, undecodable_kind, value_error_position};
 use crate::metadata::{ValueError, unexplained};
 use crate::record::ControlKey;
-use crate::stream::{Item, Payload, RecordItem};
+use crate::schema::plan::MessagePlan;
+use crate::stream::{self, Item, Payload, RecordItem};
 
 const STYLE: JsonStyle = JsonStyle { unknown_tags: true };
 
@@ -162,6 +163,44 @@ impl JsonLines {
         self.lines.flush_if_full(out)
     }
 
+    /// The lines of a data batch's records, taken whole without an item
+    /// each (see [`stream::data_records`]): `Some(true)` (every value
+    /// decodes), or `None` with nothing written when the records must be
+    /// read as items.
+    pub fn data_records<'a>(
+        &mut self,
+        out: &mut impl Write,
+        batch: &Batch<'a>,
+        records: &'a [u8],
+    ) -> io::Result<Option<bool>> {
+        let start = self.lines.text.len();
+        self.batch_tail_for(batch);
+        let mut last = None;
+        let read = stream::data_records(batch, records, |record| {
+            let line = &mut self.lines.text;
+            self.record_head.append_to(line);
+            self.offsets.write(line, record.offset);
+            if !framed_message(line, record.plan, record.body) {
+                return false;
+            }
+            line.extend_from_slice(b",\"timestamp\":");
+            self.timestamps.write(line, record.timestamp);
+            self.batch_tail.append_to(line);
+            line.extend_from_slice(b"}\n");
+            last = Some(record.offset);
+            true
+        });
+        if !read {
+            self.lines.text.truncate(start);
+            return Ok(None);
+        }
+        if batch.crc_valid {
+            self.last_good_offset = last;
+        }
+        self.lines.flush_if_full(out)?;
+        Ok(Some(true))
+    }
+
     /// A damage found across batches (offset order, snapshot framing).
     pub fn finding(&mut self, out: &mut impl Write, finding: &Finding) -> io::Result<()> {
         self.error_start(finding.kind_name(), finding.position());
@@ -221,23 +260,25 @@ impl JsonLines {
         self.message(&message);
     }
 
-    /// Writes a record's line; false when its value cannot be decoded.
-    fn record(&mut self, item: &RecordItem<'_, '_>) -> bool {
-        if self.batch_tail_of != Some(item.batch.position) {
-            self.batch_tail_of = Some(item.batch.position);
-            batch_tail(&mut self.scratch, item.batch, &mut self.offsets);
+    /// Makes `batch_tail` the tail of `batch`'s records.
+    fn batch_tail_for(&mut self, batch: &Batch<'_>) {
+        if self.batch_tail_of != Some(batch.position) {
+            self.batch_tail_of = Some(batch.position);
+            batch_tail(&mut self.scratch, batch, &mut self.offsets);
             self.batch_tail.set(&self.scratch);
         }
+    }
+
+    /// Writes a record's line; false when its value cannot be decoded.
+    fn record(&mut self, item: &RecordItem<'_, '_>) -> bool {
+        self.batch_tail_for(item.batch);
         let line = &mut self.lines.text;
         self.record_head.append_to(line);
         self.offsets.write(line, item.offset);
         let decoded = match &item.payload {
             Payload::Framed { plan, body } | Payload::Metadata { plan, body, .. } => {
                 let start = line.len();
-                line.push(b',');
-                plan.json_head.append_to(line);
-                // The body must end where the message does.
-                if let Ok([]) = write_message(line, plan, body, STYLE) {
+                if framed_message(line, plan, body) {
                     true
                 } else {
                     line.truncate(start);
@@ -276,6 +317,16 @@ impl JsonLines {
         self.batch_tail.append_to(line);
         decoded
     }
+}
+
+/// `,"type":…,"version":…,"data":{…}` of a metadata record; false (and
+/// partial text) when the body is malformed.
+#[inline]
+fn framed_message(line: &mut Vec<u8>, plan: &MessagePlan, body: &[u8]) -> bool {
+    line.push(b',');
+    plan.json_head.append_to(line);
+    // The body must end where the message does.
+    matches!(write_message(line, plan, body, STYLE), Ok([]))
 }
 
 /// The fields of a record whose value cannot be decoded, in place of

@@ -5,13 +5,13 @@ use std::io::{self, Write};
 
 use super::Lines;
 use super::json::{IntWriter, JsonStyle, write_int, write_message};
-use crate::batch::{Batch, Damage};
+use crate::batch::{Batch, Compression, Damage};
 use crate::files::FileKind;
 use crate::metadata::{ValueError, unexplained};
 use crate::record::Record;
 use crate::schema::plan::MessagePlan;
 use crate::schema::walk::Malformed;
-use crate::stream::{Item, Payload, RecordItem};
+use crate::stream::{self, Item, Payload, RecordItem};
 
 /// Options Kafka's dump takes that change its text.
 #[derive(Clone, Copy, Debug, Default)]
@@ -137,6 +137,45 @@ impl KafkaText {
     }
 }
 
+impl KafkaText {
+    /// The lines of a data batch's records, taken whole without an item
+    /// each (see [`stream::data_records`]); `None`, with nothing written,
+    /// when the records must be read as items.
+    pub fn data_records<'a>(
+        &mut self,
+        out: &mut impl Write,
+        batch: &Batch<'a>,
+        records: &'a [u8],
+    ) -> io::Result<Option<()>> {
+        let line = &mut self.lines.text;
+        let start = line.len();
+        let log_append_time = batch.header.is_log_append_time();
+        let read = stream::data_records(batch, records, |record| {
+            if !self.options.skip_record_metadata {
+                record_metadata(
+                    line,
+                    [&mut self.offsets, &mut self.timestamps],
+                    (record.offset, record.timestamp, log_append_time),
+                    [
+                        record.key.map_or(-1, |k| k.len() as i32),
+                        record.value.len() as i32,
+                    ],
+                );
+                sequence_and_headers(line, record.sequence, None);
+            }
+            line.extend_from_slice(b" payload: ");
+            let printed = metadata_json(line, record.plan, record.body).is_ok();
+            line.push(b'\n');
+            printed
+        });
+        if !read {
+            line.truncate(start);
+            return Ok(None);
+        }
+        self.lines.flush_if_full(out).map(Some)
+    }
+}
+
 fn push_int(line: &mut Vec<u8>, v: i64) {
     write_int(line, v);
 }
@@ -169,36 +208,53 @@ fn batch_line(line: &mut Vec<u8>, batch: &Batch<'_>, [offsets, timestamps]: [&mu
     }
     line.extend_from_slice(b" partitionLeaderEpoch: ");
     push_int(line, h.partition_leader_epoch.into());
-    line.extend_from_slice(b" isTransactional: ");
-    line.extend_from_slice(bool_text(h.is_transactional()));
-    line.extend_from_slice(b" isControl: ");
-    line.extend_from_slice(bool_text(h.is_control()));
-    line.extend_from_slice(b" deleteHorizonMs: ");
-    match h.delete_horizon_ms() {
-        Some(ms) => {
-            line.extend_from_slice(b"OptionalLong[");
-            push_int(line, ms);
-            line.push(b']');
+    // Fewer, longer pieces of constant text for the usual batch.
+    let flags = (h.is_transactional(), h.is_control(), h.delete_horizon_ms());
+    if let (false, false, None) = flags {
+        line.extend_from_slice(
+            b" isTransactional: false isControl: false deleteHorizonMs: OptionalLong.empty",
+        );
+    } else {
+        line.extend_from_slice(b" isTransactional: ");
+        line.extend_from_slice(bool_text(flags.0));
+        line.extend_from_slice(b" isControl: ");
+        line.extend_from_slice(bool_text(flags.1));
+        line.extend_from_slice(b" deleteHorizonMs: ");
+        match flags.2 {
+            Some(ms) => {
+                line.extend_from_slice(b"OptionalLong[");
+                push_int(line, ms);
+                line.push(b']');
+            }
+            None => line.extend_from_slice(b"OptionalLong.empty"),
         }
-        None => line.extend_from_slice(b"OptionalLong.empty"),
     }
     line.extend_from_slice(b" position: ");
     push_int(line, batch.position as i64);
-    line.push(b' ');
-    line.extend_from_slice(h.timestamp_type().as_bytes());
-    line.extend_from_slice(b": ");
+    line.extend_from_slice(if h.is_log_append_time() {
+        b" LogAppendTime: "
+    } else {
+        b" CreateTime: "
+    });
     timestamps.write(line, h.max_timestamp);
     line.extend_from_slice(b" size: ");
     push_int(line, h.size_in_bytes() as i64);
-    line.extend_from_slice(b" magic: ");
-    push_int(line, h.magic.into());
-    line.extend_from_slice(b" compresscodec: ");
-    line.extend_from_slice(h.compression().name().as_bytes());
-    line.extend_from_slice(b" crc: ");
+    let compression = h.compression();
+    if h.magic == 2 && compression == Compression::None {
+        line.extend_from_slice(b" magic: 2 compresscodec: none crc: ");
+    } else {
+        line.extend_from_slice(b" magic: ");
+        push_int(line, h.magic.into());
+        line.extend_from_slice(b" compresscodec: ");
+        line.extend_from_slice(compression.name().as_bytes());
+        line.extend_from_slice(b" crc: ");
+    }
     push_int(line, h.crc.into());
-    line.extend_from_slice(b" isvalid: ");
-    line.extend_from_slice(bool_text(batch.crc_valid));
-    line.push(b'\n');
+    line.extend_from_slice(if batch.crc_valid {
+        b" isvalid: true\n"
+    } else {
+        b" isvalid: false\n"
+    });
 }
 
 fn bool_text(v: bool) -> &'static [u8] {
@@ -216,28 +272,18 @@ fn record_line(
     let record = &item.record;
     let mut prefix: &[u8] = b"| ";
     if !options.skip_record_metadata {
-        line.extend_from_slice(b"| offset: ");
-        offsets.write(line, item.offset);
-        line.extend_from_slice(if item.batch.header.is_log_append_time() {
-            b" LogAppendTime: "
-        } else {
-            b" CreateTime: "
-        });
-        timestamps.write(line, item.timestamp);
-        line.extend_from_slice(b" keySize: ");
-        push_int(line, record.key_size().into());
-        line.extend_from_slice(b" valueSize: ");
-        push_int(line, record.value_size().into());
-        if item.sequence == -1 && record.header_count == 0 {
-            // Metadata records have neither: one piece of text.
-            line.extend_from_slice(b" sequence: -1 headerKeys: []");
-        } else {
-            line.extend_from_slice(b" sequence: ");
-            push_int(line, item.sequence.into());
-            line.extend_from_slice(b" headerKeys: [");
-            header_keys(line, record);
-            line.push(b']');
-        }
+        record_metadata(
+            line,
+            [offsets, timestamps],
+            (
+                item.offset,
+                item.timestamp,
+                item.batch.header.is_log_append_time(),
+            ),
+            [record.key_size(), record.value_size()],
+        );
+        let headers = (record.header_count != 0).then_some(record);
+        sequence_and_headers(line, item.sequence, headers);
         prefix = b" ";
         if item.batch.header.is_control() {
             control_text(line, &item.payload);
@@ -270,6 +316,46 @@ fn record_line(
         }
     }
     line.push(b'\n');
+}
+
+/// `| offset: … CreateTime: … keySize: … valueSize: …` of a record's line.
+#[inline]
+fn record_metadata(
+    line: &mut Vec<u8>,
+    [offsets, timestamps]: [&mut IntWriter; 2],
+    (offset, timestamp, log_append_time): (i64, i64, bool),
+    [key_size, value_size]: [i32; 2],
+) {
+    line.extend_from_slice(b"| offset: ");
+    offsets.write(line, offset);
+    line.extend_from_slice(if log_append_time {
+        b" LogAppendTime: "
+    } else {
+        b" CreateTime: "
+    });
+    timestamps.write(line, timestamp);
+    line.extend_from_slice(b" keySize: ");
+    push_int(line, key_size.into());
+    line.extend_from_slice(b" valueSize: ");
+    push_int(line, value_size.into());
+}
+
+/// ` sequence: … headerKeys: […]`, of a record with `headers` (`None`
+/// without).
+#[inline]
+fn sequence_and_headers(line: &mut Vec<u8>, sequence: i32, headers: Option<&Record<'_>>) {
+    if sequence == -1 && headers.is_none() {
+        // Metadata records have neither: one piece of text.
+        line.extend_from_slice(b" sequence: -1 headerKeys: []");
+    } else {
+        line.extend_from_slice(b" sequence: ");
+        push_int(line, sequence.into());
+        line.extend_from_slice(b" headerKeys: [");
+        if let Some(record) = headers {
+            header_keys(line, record);
+        }
+        line.push(b']');
+    }
 }
 
 fn header_keys(line: &mut Vec<u8>, record: &Record<'_>) {

@@ -146,6 +146,48 @@ pub fn parse_record(input: &[u8], base: usize) -> WireResult<'_, Record<'_>> {
     ))
 }
 
+/// A record without headers, as every metadata record is: what a dump
+/// prints of it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PlainRecord<'a> {
+    pub timestamp_delta: i64,
+    pub offset_delta: i32,
+    pub key: Option<&'a [u8]>,
+    pub value: Option<&'a [u8]>,
+}
+
+/// One record as [`parse_record`] reads it, when it has no headers (a
+/// header count of one zero byte); `None` for any other record, intact or
+/// not, which [`parse_record`] then reads.
+#[inline]
+pub fn parse_plain_record(input: &[u8]) -> Option<(&[u8], PlainRecord<'_>)> {
+    let (after, headers, record) = record_fields(input)?;
+    // No headers, and nothing after them.
+    (headers == [0]).then_some((after, record))
+}
+
+/// A record's fields up to its value, as [`parse_record`] reads them: the
+/// bytes after the record, the rest of its body (headers), and the fields.
+/// Inlined, so that a caller reads only the fields it uses.
+#[inline(always)]
+fn record_fields(input: &[u8]) -> Option<(&[u8], &[u8], PlainRecord<'_>)> {
+    let (rest, length) = varint(input).ok()?;
+    let length = usize::try_from(length).ok()?;
+    let (after, body) = take_bytes(rest, length).ok()?;
+    let (body, _attributes) = be_i8(body).ok()?;
+    let (body, timestamp_delta) = varlong(body).ok()?;
+    let (body, offset_delta) = varint(body).ok()?;
+    let (body, key) = parse_nullable_bytes(body).ok()?;
+    let (body, value) = parse_nullable_bytes(body).ok()?;
+    let record = PlainRecord {
+        timestamp_delta,
+        offset_delta,
+        key,
+        value,
+    };
+    Some((after, body, record))
+}
+
 /// What the framing of a batch's records says of them: the offset and
 /// timestamp deltas of the first and the last record.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -178,14 +220,8 @@ pub fn records_frame(input: &[u8], count: i32) -> Option<RecordsFrame> {
 /// One record's framing, as [`parse_record`] checks it: its offset and
 /// timestamp deltas, and the bytes after it.
 fn record_frame(input: &[u8]) -> Option<(&[u8], (i32, i64))> {
-    let (rest, length) = varint(input).ok()?;
-    let length = usize::try_from(length).ok()?;
-    let (after, body) = take_bytes(rest, length).ok()?;
-    let (body, _attributes) = be_i8(body).ok()?;
-    let (body, timestamp_delta) = varlong(body).ok()?;
-    let (body, offset_delta) = varint(body).ok()?;
-    let (body, _key) = parse_nullable_bytes(body).ok()?;
-    let (body, _value) = parse_nullable_bytes(body).ok()?;
+    let (after, body, record) = record_fields(input)?;
+    let (offset_delta, timestamp_delta) = (record.offset_delta, record.timestamp_delta);
     let (mut body, header_count) = varint(body).ok()?;
     for _ in 0..header_count {
         let (rest, key) = parse_nullable_bytes(body).ok()?;

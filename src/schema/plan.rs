@@ -36,6 +36,9 @@ pub struct StructPlan {
     pub untagged: Box<[FieldPlan]>,
     /// For each tag number, the field (index into `present`) it belongs to.
     pub by_tag: Box<[Option<u16>]>,
+    /// Whether `present` starts with every untagged field: the JSON lists
+    /// them in wire order before any tagged one.
+    pub untagged_first: bool,
     pub flexible: bool,
     /// The smallest encoding of one such struct, to bound untrusted counts.
     pub min_size: usize,
@@ -55,7 +58,62 @@ pub struct FieldPlan {
     /// The smallest encoding of one value (of one element, for arrays).
     pub min_size: usize,
     /// `,"name":`; the comma is skipped before a struct's first field.
-    pub json_key: Padded<32>,
+    pub json_key: JsonKey,
+}
+
+/// A field's JSON key, `,"name":`, kept with and without its comma (for a
+/// struct's first field) in blocks of [`KEY_BLOCK`] bytes, so that printing
+/// it is one copy of a known size and no call to `memmove`.
+#[derive(Clone, Debug)]
+pub struct JsonKey {
+    /// `,"name":` and `"name":`, zero-padded.
+    blocks: [[u8; KEY_BLOCK]; 2],
+    /// The length of `,"name":`.
+    len: usize,
+    /// A key too long for a block (none in the table).
+    long: Option<Box<[u8]>>,
+}
+
+/// Room for the longest key in the table, `,"lastContainedLogTimestamp":`.
+const KEY_BLOCK: usize = 32;
+
+impl JsonKey {
+    pub fn new(name: &str) -> JsonKey {
+        let text = format!(",\"{name}\":").into_bytes();
+        let mut blocks = [[0; KEY_BLOCK]; 2];
+        let fits = text.len() <= KEY_BLOCK;
+        if fits {
+            blocks[0][..text.len()].copy_from_slice(&text);
+            blocks[1][..text.len() - 1].copy_from_slice(&text[1..]);
+        }
+        JsonKey {
+            blocks,
+            len: text.len(),
+            long: (!fits).then(|| text.into_boxed_slice()),
+        }
+    }
+
+    /// `,"name":`.
+    pub fn as_bytes(&self) -> &[u8] {
+        match &self.long {
+            None => &self.blocks[0][..self.len],
+            Some(text) => text,
+        }
+    }
+
+    /// Appends the key to `out`, without its comma if `first`.
+    #[inline]
+    pub fn append(&self, out: &mut Vec<u8>, first: bool) {
+        let skip = usize::from(first);
+        match &self.long {
+            None => {
+                let at = out.len();
+                out.extend_from_slice(&self.blocks[skip]);
+                out.truncate(at + self.len - skip);
+            }
+            Some(text) => out.extend_from_slice(&text[skip..]),
+        }
+    }
 }
 
 /// A field's wire type, with nested structs already planned.
@@ -203,11 +261,13 @@ fn leak_struct(fields: &'static [Field], version: u16, flexible: bool) -> &'stat
             }
         })
         .sum();
+    let untagged_first = present[..untagged.len()].iter().all(|f| f.tag.is_none());
     Box::leak(Box::new(StructPlan {
         slots: fields.len(),
         present: present.into_boxed_slice(),
         untagged: untagged.into_boxed_slice(),
         by_tag: by_tag.into_boxed_slice(),
+        untagged_first,
         flexible,
         min_size: own + usize::from(flexible),
     }))
@@ -264,7 +324,7 @@ fn field_plan(field: &'static Field, slot: usize, version: u16, flexible: bool) 
         nullable: field.nullable.contains(version),
         tag: field.tag_in(version),
         min_size,
-        json_key: Padded::new(format!(",\"{}\":", field.name).as_bytes()),
+        json_key: JsonKey::new(field.name),
     }
 }
 
@@ -281,6 +341,20 @@ mod tests {
                 assert!(std::ptr::eq(plan.schema, schema));
                 assert_eq!(plan.version, version);
                 assert_eq!(plan.root.slots, schema.fields.len());
+            }
+        }
+    }
+
+    #[test]
+    fn json_keys_print_with_and_without_their_comma() {
+        for name in ["id", "lastContainedLogTimestamp", &"x".repeat(40)] {
+            let key = JsonKey::new(name);
+            let text = format!(",\"{name}\":");
+            assert_eq!(key.as_bytes(), text.as_bytes());
+            for first in [false, true] {
+                let mut out = b"{".to_vec();
+                key.append(&mut out, first);
+                assert_eq!(out[1..], text.as_bytes()[usize::from(first)..], "{name}");
             }
         }
     }

@@ -130,10 +130,20 @@ fn struct_body<'a, V: Visitor<'a>>(
         return Ok(rest);
     }
     // Tagged fields come after the untagged ones on the wire but take their
-    // declaration place in the JSON: find them first.
+    // declaration place in the JSON: find them first. Where no tagged field
+    // is declared before an untagged one, the untagged ones are printed as
+    // they are read, and the rest are all tagged.
+    let print_untagged = plan.untagged_first && !V::CHECK_ONLY;
     let mut section = input;
-    for field in plan.untagged.iter() {
-        section = field_value(plan, field, section, &mut Check)?;
+    if print_untagged {
+        for field in plan.untagged.iter() {
+            visitor.field(field);
+            section = field_value(plan, field, section, visitor)?;
+        }
+    } else {
+        for field in plan.untagged.iter() {
+            section = field_value(plan, field, section, &mut Check)?;
+        }
     }
     let mut tagged: [Option<&'a [u8]>; MAX_TAGS] = [None; MAX_TAGS];
     let (rest, unknown) = tag_section(plan, section, &mut tagged)?;
@@ -145,8 +155,12 @@ fn struct_body<'a, V: Visitor<'a>>(
         }
         return Ok(rest);
     }
-    let mut untagged = input;
-    for field in plan.present.iter() {
+    let (mut untagged, fields) = if print_untagged {
+        (section, &plan.present[plan.untagged.len()..])
+    } else {
+        (input, &plan.present[..])
+    };
+    for field in fields {
         let Some(tag) = field.tag else {
             visitor.field(field);
             untagged = field_value(plan, field, untagged, visitor)?;
@@ -187,6 +201,7 @@ fn tag_section<'a>(
     if count as usize > rest.len() / 2 {
         return Err(Malformed);
     }
+    let mut unknown = false;
     for _ in 0..count {
         let (after, (tag, data)) = tagged_field(rest)?;
         rest = after;
@@ -197,7 +212,13 @@ fn tag_section<'a>(
             if let Some(earlier) = tagged[tag as usize].replace(data) {
                 field_value(plan, &plan.present[i], earlier, &mut Check)?;
             }
+        } else {
+            unknown = true;
         }
+    }
+    if !unknown {
+        // Nothing for the visitor to read the section again for.
+        return Ok((rest, UnknownTags::NONE));
     }
     let section = &input[..input.len() - rest.len()];
     Ok((

@@ -30,6 +30,15 @@ impl<const CHUNK: usize> Padded<CHUNK> {
         self.len = text.len();
     }
 
+    /// Replaces the text with what `write` appends to it, emptied: built
+    /// in place, keeping the allocation.
+    pub fn set_with(&mut self, write: impl FnOnce(&mut Vec<u8>)) {
+        self.padded.clear();
+        write(&mut self.padded);
+        self.len = self.padded.len();
+        self.padded.resize(self.len + CHUNK, 0);
+    }
+
     pub fn len(&self) -> usize {
         self.len
     }
@@ -83,6 +92,9 @@ mod tests {
             let mut out = b"head".to_vec();
             padded.append_to(&mut out);
             assert_eq!(out[4..], text, "len {len}");
+            let mut built = Padded::<16>::new(b"an older, longer text than most");
+            built.set_with(|t| t.extend_from_slice(&text));
+            assert_eq!(built, padded, "len {len}");
             for from in 0..=len + 1 {
                 let mut out = b"head".to_vec();
                 padded.append_from(&mut out, from);

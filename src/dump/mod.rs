@@ -10,9 +10,9 @@ use crate::batch::{Batch, Mode};
 use crate::check::FileChecks;
 use crate::error::Error;
 use crate::files::{self, FileKind};
-use crate::output::jsonl::JsonLines;
 use crate::output::kafka::{KafkaOptions, KafkaText};
 use crate::output::progress::Progress;
+use crate::output::{self, jsonl::JsonLines};
 pub use crate::ranges::Parallel;
 use crate::stream::{self, Decoder, Item, Items, ReadOptions};
 
@@ -139,7 +139,9 @@ impl Formatter {
         batch: &Batch<'a>,
         records: &'a [u8],
     ) -> io::Result<Option<bool>> {
-        if !self.whole_batches {
+        // The text of a batch taken whole is held until its end: a huge
+        // batch goes record by record, its text written out as it grows.
+        if !self.whole_batches || records.len() > output::FLUSH_AT {
             return Ok(None);
         }
         match self.format {

@@ -364,7 +364,7 @@ impl<'a> Visitor<'a> for JsonWriter<'_> {
     }
 
     fn struct_end(&mut self, unknown: UnknownTags<'a>) {
-        if self.style.unknown_tags {
+        if self.style.unknown_tags && !unknown.is_empty() {
             let mut any = false;
             for (n, (tag, data)) in unknown.iter().enumerate() {
                 if n > 0 {

@@ -30,15 +30,13 @@ pub struct JsonLines {
     file: Vec<u8>,
     /// `{"file":<file>,"offset":`, how every record line starts.
     record_head: Padded<128>,
-    /// `,"batch":{…}` of the batch at `batch_tail_of`, which every record
-    /// of that batch ends with.
+    /// `,"batch":{…}}` and the newline, of the batch at `batch_tail_of`,
+    /// which every record line of that batch ends with.
     batch_tail: Padded<128>,
     batch_tail_of: Option<u64>,
     /// Record offsets and timestamps, whose text is mostly reused.
     offsets: IntWriter,
     timestamps: IntWriter,
-    /// Where the batch tail is built before it is padded.
-    scratch: Vec<u8>,
     /// The offset of the last record read intact, for damage reports.
     last_good_offset: Option<i64>,
 }
@@ -59,7 +57,6 @@ impl JsonLines {
             batch_tail_of: None,
             offsets: IntWriter::default(),
             timestamps: IntWriter::default(),
-            scratch: Vec::new(),
             last_good_offset: None,
         }
     }
@@ -123,6 +120,8 @@ impl JsonLines {
                 if self.record(record) && record.batch.crc_valid {
                     self.last_good_offset = Some(record.offset);
                 }
+                // The batch's tail has ended the line.
+                return self.lines.flush_if_full(out);
             }
             Item::Damage(damage) => self.damage(damage),
             Item::RecordsError {
@@ -186,7 +185,6 @@ impl JsonLines {
             line.extend_from_slice(b",\"timestamp\":");
             self.timestamps.write(line, record.timestamp);
             self.batch_tail.append_to(line);
-            line.extend_from_slice(b"}\n");
             last = Some(record.offset);
             true
         });
@@ -264,8 +262,9 @@ impl JsonLines {
     fn batch_tail_for(&mut self, batch: &Batch<'_>) {
         if self.batch_tail_of != Some(batch.position) {
             self.batch_tail_of = Some(batch.position);
-            batch_tail(&mut self.scratch, batch, &mut self.offsets);
-            self.batch_tail.set(&self.scratch);
+            let offsets = &mut self.offsets;
+            self.batch_tail
+                .set_with(|tail| batch_tail(tail, batch, offsets));
         }
     }
 
@@ -374,19 +373,22 @@ fn undecodable(
     }
 }
 
-/// `,"batch":{"baseOffset","position","leaderEpoch","crcValid"}`: the same
+/// `,"batch":{"baseOffset","position","leaderEpoch","crcValid"}}\n`, the
+/// end of a record's line: the same
 /// for every record of a batch. The base offset goes through the records'
 /// offset writer: it is one more than the record before, and usually the
 /// offset of the record after.
 fn batch_tail(tail: &mut Vec<u8>, batch: &Batch<'_>, offsets: &mut IntWriter) {
-    tail.clear();
     tail.extend_from_slice(b",\"batch\":{\"baseOffset\":");
     offsets.write(tail, batch.header.base_offset);
     tail.extend_from_slice(b",\"position\":");
     write_int(tail, batch.position as i64);
     tail.extend_from_slice(b",\"leaderEpoch\":");
     write_int(tail, i64::from(batch.header.partition_leader_epoch));
-    tail.extend_from_slice(b",\"crcValid\":");
-    tail.extend_from_slice(if batch.crc_valid { b"true" } else { b"false" });
-    tail.push(b'}');
+    // The batch, then the line, end.
+    tail.extend_from_slice(if batch.crc_valid {
+        b",\"crcValid\":true}}\n"
+    } else {
+        b",\"crcValid\":false}}\n"
+    });
 }

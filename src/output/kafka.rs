@@ -161,9 +161,16 @@ impl KafkaText {
                         record.value.len() as i32,
                     ],
                 );
-                sequence_and_headers(line, record.sequence, None);
+                if record.sequence == -1 {
+                    // Metadata records: one piece of text to the payload.
+                    line.extend_from_slice(b" sequence: -1 headerKeys: [] payload: ");
+                } else {
+                    sequence_and_headers(line, record.sequence, None);
+                    line.extend_from_slice(b" payload: ");
+                }
+            } else {
+                line.extend_from_slice(b" payload: ");
             }
-            line.extend_from_slice(b" payload: ");
             let printed = metadata_json(line, record.plan, record.body).is_ok();
             line.push(b'\n');
             printed
@@ -334,9 +341,14 @@ fn record_metadata(
         b" CreateTime: "
     });
     timestamps.write(line, timestamp);
-    line.extend_from_slice(b" keySize: ");
-    push_int(line, key_size.into());
-    line.extend_from_slice(b" valueSize: ");
+    if key_size == -1 {
+        // Metadata records have no key: one piece of text.
+        line.extend_from_slice(b" keySize: -1 valueSize: ");
+    } else {
+        line.extend_from_slice(b" keySize: ");
+        push_int(line, key_size.into());
+        line.extend_from_slice(b" valueSize: ");
+    }
     push_int(line, value_size.into());
 }
 

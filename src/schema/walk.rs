@@ -79,6 +79,13 @@ impl<'a> UnknownTags<'a> {
         by_tag: &[],
     };
 
+    /// Whether there is surely no unknown tagged field (the usual case),
+    /// without reading the section.
+    #[inline]
+    pub fn is_empty(&self) -> bool {
+        self.section.is_empty()
+    }
+
     /// `(tag, data)` of each unknown tagged field, in wire order.
     pub fn iter(&self) -> impl Iterator<Item = Tagged<'a>> + use<'a> {
         let by_tag = self.by_tag;

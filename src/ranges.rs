@@ -23,10 +23,11 @@ use std::ops::ControlFlow;
 use std::path::Path;
 use std::sync::{Condvar, Mutex, mpsc};
 
+use crate::batch::Batch;
 use crate::batch::header::{BATCH_HEADER_SIZE, LOG_OVERHEAD, parse_batch_extent};
 use crate::bytes::source::Source;
 use crate::files::FileKind;
-use crate::stream::{self, Item, ReadOptions};
+use crate::stream::{self, EachItem, Item, Items, ReadOptions};
 
 /// How big segments are split between threads.
 #[derive(Clone, Copy, Debug)]
@@ -101,26 +102,59 @@ pub fn read_intact(
     cut: &Cut,
     mut intact: impl FnMut(&Item<'_, '_>) -> bool,
 ) -> bool {
-    let mut all_intact = true;
-    let mut reached = cut.start;
+    let mut items = EachItem(|item: Item<'_, '_>| {
+        if intact(&item) {
+            ControlFlow::Continue(())
+        } else {
+            ControlFlow::Break(())
+        }
+    });
+    read_intact_items(source, options, cut, &mut items)
+}
+
+/// [`read_intact`] into `items`, whose `Break` means "not intact" (and
+/// which may take batches' records whole).
+pub fn read_intact_items(
+    source: &mut Source,
+    options: ReadOptions,
+    cut: &Cut,
+    items: &mut impl Items,
+) -> bool {
+    /// Where the batches read so far end, and whether `items` broke off.
+    struct Watched<'i, I> {
+        items: &'i mut I,
+        reached: u64,
+        broke: bool,
+    }
+    impl<I: Items> Items for Watched<'_, I> {
+        fn item(&mut self, item: Item<'_, '_>) -> ControlFlow<()> {
+            match &item {
+                Item::Batch(batch) => self.reached = batch.position + batch.bytes.len() as u64,
+                Item::Intact(run) => self.reached = run.end,
+                _ => {}
+            }
+            let flow = self.items.item(item);
+            self.broke |= flow.is_break();
+            flow
+        }
+
+        fn records<'a>(&mut self, batch: &Batch<'a>, records: &'a [u8]) -> Option<ControlFlow<()>> {
+            let flow = self.items.records(batch, records)?;
+            self.broke |= flow.is_break();
+            Some(flow)
+        }
+    }
+    let mut watched = Watched {
+        items,
+        reached: cut.start,
+        broke: false,
+    };
     let options = ReadOptions {
         max_bytes: Some(cut.end),
         ..options
     };
-    let read = stream::read_source_from(source, cut.start, options, |item| {
-        match &item {
-            Item::Batch(batch) => reached = batch.position + batch.bytes.len() as u64,
-            Item::Intact(run) => reached = run.end,
-            _ => {}
-        }
-        if intact(&item) {
-            ControlFlow::Continue(())
-        } else {
-            all_intact = false;
-            ControlFlow::Break(())
-        }
-    });
-    all_intact && read.is_ok() && reached == cut.end
+    let read = stream::read_source_with(source, cut.start, options, &mut watched);
+    !watched.broke && read.is_ok() && watched.reached == cut.end
 }
 
 /// Reads the file at `path` range by range on `parallel.threads` threads

@@ -168,7 +168,7 @@ pub trait Items {
 }
 
 /// A callback that takes every item one by one.
-struct EachItem<F>(F);
+pub struct EachItem<F>(pub F);
 
 impl<F: FnMut(Item<'_, '_>) -> ControlFlow<()>> Items for EachItem<F> {
     #[inline(always)]

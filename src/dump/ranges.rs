@@ -10,7 +10,7 @@ use crate::bytes::source::Source;
 use crate::check::FileChecks;
 use crate::output::progress::Progress;
 use crate::ranges::{self, Cut, RangeWork};
-use crate::stream::{self, Item, Items, ReadOptions};
+use crate::stream::{Item, Items, ReadOptions};
 
 /// Dumps `job` by ranges to `out`; `None` when the whole file was written,
 /// else where to go on in order.
@@ -89,7 +89,7 @@ impl RangeWork for Ranges<'_> {
 }
 
 /// [`ranges::read_intact`] with the formatter, which takes data batches
-/// whole: whether every item was intact, up to the cut exactly.
+/// whole.
 fn read_intact(
     source: &mut Source,
     read: ReadOptions,
@@ -97,46 +97,24 @@ fn read_intact(
     formatter: &mut Formatter,
 ) -> bool {
     /// Formats items while they are intact.
-    struct Intact<'f> {
-        formatter: &'f mut Formatter,
-        /// The end of the last batch read.
-        reached: u64,
-        all_intact: bool,
-    }
-    impl Intact<'_> {
-        fn go_on(&mut self, formatted: io::Result<bool>) -> ControlFlow<()> {
-            // Text is held, so nothing is written to the sink.
-            self.all_intact = matches!(formatted, Ok(true));
-            if self.all_intact {
-                ControlFlow::Continue(())
-            } else {
-                ControlFlow::Break(())
-            }
+    struct Intact<'f>(&'f mut Formatter);
+    /// Text is held, so nothing is written to the sink.
+    fn go_on(formatted: io::Result<bool>) -> ControlFlow<()> {
+        if matches!(formatted, Ok(true)) {
+            ControlFlow::Continue(())
+        } else {
+            ControlFlow::Break(())
         }
     }
     impl Items for Intact<'_> {
         fn item(&mut self, item: Item<'_, '_>) -> ControlFlow<()> {
-            if let Item::Batch(batch) = &item {
-                self.reached = batch.position + batch.bytes.len() as u64;
-            }
-            let formatted = self.formatter.item(&mut io::sink(), &item);
-            self.go_on(formatted)
+            go_on(self.0.item(&mut io::sink(), &item))
         }
 
         fn records<'a>(&mut self, batch: &Batch<'a>, records: &'a [u8]) -> Option<ControlFlow<()>> {
-            let formatted = self.formatter.data_records(&mut io::sink(), batch, records);
-            Some(self.go_on(formatted.transpose()?))
+            let formatted = self.0.data_records(&mut io::sink(), batch, records);
+            Some(go_on(formatted.transpose()?))
         }
     }
-    let mut intact = Intact {
-        formatter,
-        reached: cut.start,
-        all_intact: true,
-    };
-    let read = ReadOptions {
-        max_bytes: Some(cut.end),
-        ..read
-    };
-    let read = stream::read_source_with(source, cut.start, read, &mut intact);
-    intact.all_intact && read.is_ok() && intact.reached == cut.end
+    ranges::read_intact_items(source, read, cut, &mut Intact(formatter))
 }

@@ -283,10 +283,11 @@ impl<I: Items> batch::Visit for Reader<'_, I> {
         }
     }
 
+    fn takes_batches(&self) -> bool {
+        self.options.decoder == Decoder::Framing
+    }
+
     fn batches(&mut self, window: &[u8], position: u64) -> ControlFlow<(), usize> {
-        if self.options.decoder != Decoder::Framing {
-            return ControlFlow::Continue(0);
-        }
         match record::intact_batches(window, position) {
             Some(run) => {
                 self.items.item(Item::Intact(&run))?;
@@ -323,6 +324,9 @@ fn read_records<'r>(
     flow
 }
 
+// Inlined into its one caller: kshell's loader, called from it for every
+// record, ran 2% more instructions when it was not.
+#[inline(always)]
 fn read_records_into<'r>(
     batch: &Batch<'r>,
     records_bytes: &'r [u8],

@@ -11,6 +11,12 @@ pub trait Visit {
     /// A batch or a damaged range, in file order.
     fn event(&mut self, event: Event<'_>) -> ControlFlow<()>;
 
+    /// Whether [`Visit::batches`] takes anything: asked once, so that a
+    /// walk that gives batches one by one pays nothing for the offer.
+    fn takes_batches(&self) -> bool {
+        false
+    }
+
     /// Offered the window from each batch boundary (`position` in the file)
     /// before the scanner frames the batch there: how many bytes of whole
     /// batches it took in (0 leaves the next batch to the scanner). For a
@@ -59,9 +65,11 @@ pub fn visit_from(
     visit: &mut impl Visit,
 ) -> io::Result<()> {
     let mut scanner = Scanner::starting_at(mode, start);
+    let takes_batches = visit.takes_batches();
     loop {
         let (window, window_start, end) = source.window();
-        if let Some(at) = scanner.batch_boundary()
+        if takes_batches
+            && let Some(at) = scanner.batch_boundary()
             && let Some(from) = at.checked_sub(window_start)
             && let Some(rest) = window.get(from as usize..)
         {

@@ -8,8 +8,7 @@ use std::ops::ControlFlow;
 use std::path::Path;
 
 use crate::batch::compression::{decompress, inflate_limit};
-use crate::batch::header::increment_sequence;
-use crate::batch::{self, Batch, BatchHeader, Compression, Damage, Mode};
+use crate::batch::{self, Batch, Compression, Damage, Mode};
 use crate::bytes::WireError;
 use crate::bytes::source::Source;
 use crate::files::FileKind;
@@ -383,7 +382,7 @@ fn read_records_into<'r>(
             summary.add(offset, timestamp);
             continue;
         }
-        let sequence = sequence(header, record.offset_delta);
+        let sequence = header.sequence_at(record.offset_delta);
         let payload = decode_payload(batch, &record, decoder, doc);
         items.item(Item::Record(RecordItem {
             batch,
@@ -458,7 +457,7 @@ pub fn data_records<'a>(
         let framed = FramedRecord {
             offset,
             timestamp,
-            sequence: sequence(header, record.offset_delta),
+            sequence: header.sequence_at(record.offset_delta),
             key: record.key,
             value,
             plan,
@@ -469,15 +468,6 @@ pub fn data_records<'a>(
         }
     }
     header.records_count > 0 && rest.is_empty()
-}
-
-/// Kafka's per-record sequence (-1 without one).
-fn sequence(header: &BatchHeader, offset_delta: i32) -> i32 {
-    if header.base_sequence == -1 {
-        -1
-    } else {
-        increment_sequence(header.base_sequence, offset_delta)
-    }
 }
 
 /// The records of a batch read with [`Decoder::Framing`], so far.

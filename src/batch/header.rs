@@ -188,10 +188,16 @@ impl BatchHeader {
 
     /// Kafka's `lastSequence`: -1 without a sequence.
     pub fn last_sequence(&self) -> i32 {
+        self.sequence_at(self.last_offset_delta)
+    }
+
+    /// The sequence of the record at `offset_delta` (Kafka's per-record
+    /// sequence): -1 without a sequence.
+    pub fn sequence_at(&self, offset_delta: i32) -> i32 {
         if self.base_sequence == -1 {
             return -1;
         }
-        increment_sequence(self.base_sequence, self.last_offset_delta)
+        increment_sequence(self.base_sequence, offset_delta)
     }
 }
 

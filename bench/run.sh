@@ -135,6 +135,9 @@ for scale in $scales; do
     else
         row "$scale" "$log" "kdump --verify" n/a
     fi
+    # What reading the file alone costs (one thread, from the page cache):
+    # the floor for anything that looks at every byte.
+    row "$scale" "$log" "(reference) dd bs=1M" dd if="$log" of=/dev/null bs=1M status=none
     kshell_row "$scale" "$log" "kshell: load log + cat"
     kshell_row "$scale" "$snapshot" "kshell: load snapshot + cat"
 done

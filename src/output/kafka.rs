@@ -201,7 +201,7 @@ fn batch_line(line: &mut Vec<u8>, batch: &Batch<'_>, [offsets, timestamps]: [&mu
     if h.base_sequence == -1 && h.producer_id == -1 && h.producer_epoch == -1 {
         // No producer (every batch a controller writes): one piece of text.
         line.extend_from_slice(
-            b" baseSequence: -1 lastSequence: -1 producerId: -1 producerEpoch: -1",
+            b" baseSequence: -1 lastSequence: -1 producerId: -1 producerEpoch: -1 partitionLeaderEpoch: ",
         );
     } else {
         line.extend_from_slice(b" baseSequence: ");
@@ -212,14 +212,14 @@ fn batch_line(line: &mut Vec<u8>, batch: &Batch<'_>, [offsets, timestamps]: [&mu
         push_int(line, h.producer_id);
         line.extend_from_slice(b" producerEpoch: ");
         push_int(line, h.producer_epoch.into());
+        line.extend_from_slice(b" partitionLeaderEpoch: ");
     }
-    line.extend_from_slice(b" partitionLeaderEpoch: ");
     push_int(line, h.partition_leader_epoch.into());
     // Fewer, longer pieces of constant text for the usual batch.
     let flags = (h.is_transactional(), h.is_control(), h.delete_horizon_ms());
     if let (false, false, None) = flags {
         line.extend_from_slice(
-            b" isTransactional: false isControl: false deleteHorizonMs: OptionalLong.empty",
+            b" isTransactional: false isControl: false deleteHorizonMs: OptionalLong.empty position: ",
         );
     } else {
         line.extend_from_slice(b" isTransactional: ");
@@ -235,8 +235,8 @@ fn batch_line(line: &mut Vec<u8>, batch: &Batch<'_>, [offsets, timestamps]: [&mu
             }
             None => line.extend_from_slice(b"OptionalLong.empty"),
         }
+        line.extend_from_slice(b" position: ");
     }
-    line.extend_from_slice(b" position: ");
     push_int(line, batch.position as i64);
     line.extend_from_slice(if h.is_log_append_time() {
         b" LogAppendTime: "

@@ -237,6 +237,72 @@ impl IntWriter {
     }
 }
 
+/// Room for a line of bounded length built by [`StackLine`]: Kafka's batch
+/// line is constant text and at most a dozen integers of 20 characters
+/// (a test checks the longest).
+const STACK_LINE: usize = 1024;
+
+/// A line of bounded length built in a buffer of fixed size, then appended
+/// in one copy: each piece costs one bounds check, where appending it to
+/// the output's `Vec` costs a capacity check, a length store and, for the
+/// longer constant texts, a call to `memmove`. Kept and reused, so that the
+/// buffer is not zeroed for every line.
+#[derive(Clone, Debug)]
+pub struct StackLine {
+    text: Box<[u8; STACK_LINE]>,
+    len: usize,
+}
+
+impl Default for StackLine {
+    fn default() -> Self {
+        StackLine {
+            text: Box::new([0; STACK_LINE]),
+            len: 0,
+        }
+    }
+}
+
+impl StackLine {
+    pub fn clear(&mut self) {
+        self.len = 0;
+    }
+
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.text[..self.len]
+    }
+
+    #[inline(always)]
+    pub fn put(&mut self, text: &[u8]) {
+        self.text[self.len..self.len + text.len()].copy_from_slice(text);
+        self.len += text.len();
+    }
+
+    /// The text of `v`.
+    #[inline]
+    pub fn int(&mut self, v: i64) {
+        match v {
+            0..=9 => self.put(&[b'0' + v as u8]),
+            10..=99 => self.put(&[b'0' + v as u8 / 10, b'0' + v as u8 % 10]),
+            _ => {
+                let room: &mut [u8; INT_TEXT] = (&mut self.text[self.len..self.len + INT_TEXT])
+                    .try_into()
+                    .expect("INT_TEXT bytes");
+                self.len += format_int(room, v);
+            }
+        }
+    }
+
+    /// The text of `v`, from `writer`, which mostly reuses it.
+    #[inline]
+    pub fn reused_int(&mut self, writer: &mut IntWriter, v: i64) {
+        if v != writer.value || writer.len == 0 {
+            writer.set(v);
+        }
+        self.text[self.len..self.len + INT_COPY].copy_from_slice(&writer.text[..INT_COPY]);
+        self.len += writer.len;
+    }
+}
+
 /// The eight ASCII digits of `n` (below 10^8, with leading zeros), first
 /// digit in the lowest byte.
 #[inline]

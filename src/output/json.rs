@@ -427,6 +427,7 @@ impl<'a> Visitor<'a> for JsonWriter<'_> {
         }
     }
 
+    #[inline]
     fn uuid(&mut self, v: &'a [u8; 16]) {
         let mut quoted = [b'"'; 24];
         quoted[1..23].copy_from_slice(&base64::uuid_chars(v));
@@ -458,33 +459,43 @@ impl<'a> Visitor<'a> for JsonWriter<'_> {
         self.out.push(b']');
     }
 
+    #[inline]
     fn struct_end(&mut self, unknown: UnknownTags<'a>) {
         if self.style.unknown_tags && !unknown.is_empty() {
-            let mut any = false;
-            for (n, (tag, data)) in unknown.iter().enumerate() {
-                if n > 0 {
-                    self.out.push(b',');
-                } else {
-                    if !self.first {
-                        self.out.push(b',');
-                    }
-                    self.out.extend_from_slice(b"\"_unknownTaggedFields\":[");
-                }
-                self.out.extend_from_slice(b"{\"tag\":");
-                write_int(self.out, i64::from(tag));
-                self.out.extend_from_slice(b",\"data\":\"");
-                base64::encode_standard(self.out, data);
-                self.out.extend_from_slice(b"\"}");
-                any = true;
-            }
-            if any {
-                self.out.push(b']');
-            }
+            self.unknown_tags(unknown);
         }
         self.out.push(b'}');
         // The struct was a value of its parent, which has written a field
         // (or is an array, which counts its own elements).
         self.first = false;
+    }
+}
+
+impl JsonWriter<'_> {
+    /// `"_unknownTaggedFields":[…]` of a struct, if it holds any. Out of
+    /// line: rare, and its registers would be saved on every struct's end.
+    #[inline(never)]
+    fn unknown_tags(&mut self, unknown: UnknownTags<'_>) {
+        let mut any = false;
+        for (n, (tag, data)) in unknown.iter().enumerate() {
+            if n > 0 {
+                self.out.push(b',');
+            } else {
+                if !self.first {
+                    self.out.push(b',');
+                }
+                self.out.extend_from_slice(b"\"_unknownTaggedFields\":[");
+            }
+            self.out.extend_from_slice(b"{\"tag\":");
+            write_int(self.out, i64::from(tag));
+            self.out.extend_from_slice(b",\"data\":\"");
+            base64::encode_standard(self.out, data);
+            self.out.extend_from_slice(b"\"}");
+            any = true;
+        }
+        if any {
+            self.out.push(b']');
+        }
     }
 }
 

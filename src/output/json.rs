@@ -195,6 +195,10 @@ pub struct IntWriter {
     /// it as one fixed-size chunk.
     text: [u8; INT_TEXT],
     len: usize,
+    /// `value` without its last eight digits, while `value` is at least
+    /// 10^8: the texts of the integers from there to 10^8 more differ from
+    /// it in those digits only.
+    eights: i64,
 }
 
 impl IntWriter {
@@ -226,14 +230,17 @@ impl IntWriter {
     #[inline(never)]
     fn format(&mut self, v: i64) {
         const E8: i64 = 100_000_000;
-        if self.len > 0 && v >= E8 && self.value >= E8 && v / E8 == self.value / E8 {
+        // `v` in `eights..eights + E8` (so at least E8).
+        let low = v.checked_sub(self.eights).unwrap_or(-1);
+        if self.len > 0 && self.value >= E8 && (0..E8).contains(&low) {
             // Only the last eight digits change (the records' timestamps
             // of a batch, and of the batches after it): the text keeps its
             // length and its leading digits.
-            put_eight(&mut self.text, self.len - 8, (v % E8) as u32);
+            put_eight(&mut self.text, self.len - 8, low as u32);
             return;
         }
         self.len = format_int(&mut self.text, v);
+        self.eights = v - v % E8;
     }
 }
 

@@ -156,6 +156,9 @@ impl KafkaText {
         let start = line.len();
         let log_append_time = batch.header.is_log_append_time();
         let read = stream::data_records(batch, records, |record| {
+            // The text up to the payload's JSON and its brace, in as few
+            // pieces as the record allows.
+            let mut payload: &[u8] = b" payload: {";
             if !self.options.skip_record_metadata {
                 record_metadata(
                     line,
@@ -167,17 +170,15 @@ impl KafkaText {
                     ],
                 );
                 if record.sequence == -1 {
-                    // Metadata records: one piece of text to the payload.
-                    line.extend_from_slice(b" sequence: -1 headerKeys: [] payload: ");
+                    // Metadata records: one piece of text.
+                    payload = b" sequence: -1 headerKeys: [] payload: {";
                 } else {
                     sequence_and_headers(line, record.sequence, None);
-                    line.extend_from_slice(b" payload: ");
                 }
-            } else {
-                line.extend_from_slice(b" payload: ");
             }
-            let printed = metadata_json(line, record.plan, record.body).is_ok();
-            line.push(b'\n');
+            line.extend_from_slice(payload);
+            let printed = message_json(line, record.plan, record.body).is_ok();
+            line.extend_from_slice(b"}\n");
             printed
         });
         if !read {
@@ -400,12 +401,19 @@ fn undecodable(line: &mut Vec<u8>, item: &RecordItem<'_, '_>, error: &ValueError
 /// is malformed.
 pub fn metadata_json(line: &mut Vec<u8>, plan: &MessagePlan, body: &[u8]) -> Result<(), Malformed> {
     line.push(b'{');
+    message_json(line, plan, body)?;
+    line.push(b'}');
+    Ok(())
+}
+
+/// [`metadata_json`] without its braces.
+#[inline]
+fn message_json(line: &mut Vec<u8>, plan: &MessagePlan, body: &[u8]) -> Result<(), Malformed> {
     plan.json_head.append_to(line);
     // The body must end where the message does.
     let [] = write_message(line, plan, body, KAFKA_STYLE)? else {
         return Err(Malformed);
     };
-    line.push(b'}');
     Ok(())
 }
 

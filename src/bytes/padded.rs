@@ -7,9 +7,10 @@
 //! moves), and the output is cut back to the text's length.
 
 /// A text followed by `CHUNK` bytes of padding.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default)]
 pub struct Padded<const CHUNK: usize> {
-    /// The text, then `CHUNK` zero bytes.
+    /// The text, then at least `CHUNK` bytes of padding, whose values are
+    /// never part of the text (appends are cut to its length).
     padded: Vec<u8>,
     /// The text's length.
     len: usize,
@@ -22,11 +23,13 @@ impl<const CHUNK: usize> Padded<CHUNK> {
         padded
     }
 
-    /// Replaces the text, keeping the allocation.
+    /// Replaces the text, keeping the allocation and, where it has room,
+    /// the padding as it is (a batch's tail changes with every batch).
     pub fn set(&mut self, text: &[u8]) {
-        self.padded.clear();
-        self.padded.extend_from_slice(text);
-        self.padded.resize(text.len() + CHUNK, 0);
+        if self.padded.len() < text.len() + CHUNK {
+            self.padded.resize(text.len() + CHUNK, 0);
+        }
+        self.padded[..text.len()].copy_from_slice(text);
         self.len = text.len();
     }
 
@@ -79,6 +82,15 @@ impl<const CHUNK: usize> Padded<CHUNK> {
     }
 }
 
+/// Texts are equal whatever their padding holds.
+impl<const CHUNK: usize> PartialEq for Padded<CHUNK> {
+    fn eq(&self, other: &Self) -> bool {
+        self.as_bytes() == other.as_bytes()
+    }
+}
+
+impl<const CHUNK: usize> Eq for Padded<CHUNK> {}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -95,6 +107,22 @@ mod tests {
             let mut built = Padded::<16>::new(b"an older, longer text than most");
             built.set_with(|t| t.extend_from_slice(&text));
             assert_eq!(built, padded, "len {len}");
+            // Set over a longer text: the padding keeps its bytes.
+            let mut reset = Padded::<16>::new(&[b'x'; 60]);
+            reset.set(&text);
+            assert_eq!(reset.as_bytes(), text);
+            let mut out = b"head".to_vec();
+            reset.append_to(&mut out);
+            assert_eq!(out[4..], text, "len {len}");
+            for from in 0..=len + 1 {
+                let mut out = Vec::new();
+                reset.append_from(&mut out, from);
+                assert_eq!(
+                    out,
+                    text.get(from..).unwrap_or_default(),
+                    "len {len} from {from}"
+                );
+            }
             for from in 0..=len + 1 {
                 let mut out = b"head".to_vec();
                 padded.append_from(&mut out, from);

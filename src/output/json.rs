@@ -104,17 +104,27 @@ fn is_plain_ascii(bytes: &[u8]) -> bool {
         .all(|&b| b < 0x80 && !NEEDS_ESCAPE[b as usize])
 }
 
+/// Appends the text of `v`. Inline for the small numbers (ids, counts,
+/// epochs) that are most of what gets printed: out of line, the registers
+/// the wide numbers need were saved and restored on every call.
+#[inline]
 pub fn write_int(out: &mut Vec<u8>, v: i64) {
-    // Small numbers (ids, counts, epochs, Kafka's -1 for none) are most of
-    // what gets printed.
     match v {
-        0..=9 => return out.push(b'0' + v as u8),
-        10..=99 => return out.extend_from_slice(&[b'0' + v as u8 / 10, b'0' + v as u8 % 10]),
+        0..=9 => out.push(b'0' + v as u8),
+        10..=99 => out.extend_from_slice(&[b'0' + v as u8 / 10, b'0' + v as u8 % 10]),
+        _ => write_wide_int(out, v),
+    }
+}
+
+#[inline(never)]
+fn write_wide_int(out: &mut Vec<u8>, v: i64) {
+    match v {
         100..=999 => {
             let v = v as u16;
             let digits = [v / 100, v / 10 % 10, v % 10].map(|d| b'0' + d as u8);
             return out.extend_from_slice(&digits);
         }
+        // Kafka's -1 for none.
         -1 => return out.extend_from_slice(b"-1"),
         _ => {}
     }
@@ -158,12 +168,14 @@ fn format_int(text: &mut [u8; INT_TEXT], v: i64) -> usize {
 /// Writes `n` (below 10^8) at `at` without leading zeros; returns the end.
 #[inline]
 fn put_leading(text: &mut [u8; INT_TEXT], at: usize, n: u32) -> usize {
-    let len = n.checked_ilog10().unwrap_or(0) as usize + 1;
-    // The eight digits with the leading zeros shifted out: the first byte
-    // in memory is the lowest.
-    let digits = eight_digits(n) >> (8 * (8 - len));
-    text[at..at + 8].copy_from_slice(&digits.to_le_bytes());
-    at + len
+    let digits = digit_lanes(n);
+    // The first digit is the lowest byte, so the leading zeros are the low
+    // zero bytes (all but one of them for 0): no logarithm needed.
+    let zeros = (digits.trailing_zeros() / 8).min(7);
+    // The eight digits with the leading zeros shifted out.
+    let text_digits = (digits | ASCII_ZEROS) >> (8 * zeros);
+    text[at..at + 8].copy_from_slice(&text_digits.to_le_bytes());
+    at + 8 - zeros as usize
 }
 
 /// Writes `n` (below 10^8) at `at` as exactly eight digits; returns the end.
@@ -183,6 +195,10 @@ pub struct IntWriter {
     /// it as one fixed-size chunk.
     text: [u8; INT_TEXT],
     len: usize,
+    /// `value` without its last eight digits, while `value` is at least
+    /// 10^8: the texts of the integers from there to 10^8 more differ from
+    /// it in those digits only.
+    eights: i64,
 }
 
 impl IntWriter {
@@ -213,16 +229,103 @@ impl IntWriter {
     /// and restore them.
     #[inline(never)]
     fn format(&mut self, v: i64) {
+        const E8: i64 = 100_000_000;
+        // `v` in `eights..eights + E8` (so at least E8).
+        let low = v.checked_sub(self.eights).unwrap_or(-1);
+        if self.len > 0 && self.value >= E8 && (0..E8).contains(&low) {
+            // Only the last eight digits change (the records' timestamps
+            // of a batch, and of the batches after it): the text keeps its
+            // length and its leading digits.
+            put_eight(&mut self.text, self.len - 8, low as u32);
+            return;
+        }
         self.len = format_int(&mut self.text, v);
+        self.eights = v - v % E8;
+    }
+}
+
+/// Room for a line of bounded length built by [`StackLine`]: Kafka's batch
+/// line is constant text and at most a dozen integers of 20 characters
+/// (a test checks the longest).
+const STACK_LINE: usize = 1024;
+
+/// A line of bounded length built in a buffer of fixed size, then appended
+/// in one copy: each piece costs one bounds check, where appending it to
+/// the output's `Vec` costs a capacity check, a length store and, for the
+/// longer constant texts, a call to `memmove`. Kept and reused, so that the
+/// buffer is not zeroed for every line.
+#[derive(Clone, Debug)]
+pub struct StackLine {
+    text: Box<[u8; STACK_LINE]>,
+    len: usize,
+}
+
+impl Default for StackLine {
+    fn default() -> Self {
+        StackLine {
+            text: Box::new([0; STACK_LINE]),
+            len: 0,
+        }
+    }
+}
+
+impl StackLine {
+    pub fn clear(&mut self) {
+        self.len = 0;
+    }
+
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.text[..self.len]
+    }
+
+    #[inline(always)]
+    pub fn put(&mut self, text: &[u8]) {
+        self.text[self.len..self.len + text.len()].copy_from_slice(text);
+        self.len += text.len();
+    }
+
+    /// The text of `v`.
+    #[inline]
+    pub fn int(&mut self, v: i64) {
+        match v {
+            0..=9 => self.put(&[b'0' + v as u8]),
+            10..=99 => self.put(&[b'0' + v as u8 / 10, b'0' + v as u8 % 10]),
+            _ => {
+                let room: &mut [u8; INT_TEXT] = (&mut self.text[self.len..self.len + INT_TEXT])
+                    .try_into()
+                    .expect("INT_TEXT bytes");
+                self.len += format_int(room, v);
+            }
+        }
+    }
+
+    /// The text of `v`, from `writer`, which mostly reuses it.
+    #[inline]
+    pub fn reused_int(&mut self, writer: &mut IntWriter, v: i64) {
+        if v != writer.value || writer.len == 0 {
+            writer.set(v);
+        }
+        self.text[self.len..self.len + INT_COPY].copy_from_slice(&writer.text[..INT_COPY]);
+        self.len += writer.len;
     }
 }
 
 /// The eight ASCII digits of `n` (below 10^8, with leading zeros), first
-/// digit in the lowest byte, computed in all lanes of one 64-bit word at
-/// once (no division by 10 per digit): the two halves of four digits, then
-/// the four pairs, then the eight digits.
+/// digit in the lowest byte.
 #[inline]
 fn eight_digits(n: u32) -> u64 {
+    digit_lanes(n) | ASCII_ZEROS
+}
+
+/// `'0'` in every byte.
+const ASCII_ZEROS: u64 = 0x3030_3030_3030_3030;
+
+/// The eight decimal digits of `n` (below 10^8, with leading zeros) as byte
+/// values 0-9, first digit in the lowest byte, computed in all lanes of one
+/// 64-bit word at once (no division by 10 per digit): the two halves of
+/// four digits, then the four pairs, then the eight digits.
+#[inline]
+fn digit_lanes(n: u32) -> u64 {
     // [n / 10^4, n % 10^4] in 32-bit lanes.
     let fours = u64::from(n / 10_000) | (u64::from(n % 10_000) << 32);
     // Each lane divided by 100: `x * 10486 >> 20` is `x / 100` below 10^4.
@@ -230,8 +333,7 @@ fn eight_digits(n: u32) -> u64 {
     let pairs = (fours - 100 * hundreds) << 16 | hundreds;
     // Each 16-bit lane divided by 10: `x * 103 >> 10` is `x / 10` below 100.
     let tens = ((pairs * 103) >> 10) & 0x000F_000F_000F_000F;
-    let digits = (pairs - 10 * tens) << 8 | tens;
-    digits | 0x3030_3030_3030_3030
+    (pairs - 10 * tens) << 8 | tens
 }
 
 /// Java's `Double.toString`: plain notation for 1e-3 <= |v| < 1e7 (always
@@ -332,6 +434,7 @@ impl<'a> Visitor<'a> for JsonWriter<'_> {
         }
     }
 
+    #[inline]
     fn uuid(&mut self, v: &'a [u8; 16]) {
         let mut quoted = [b'"'; 24];
         quoted[1..23].copy_from_slice(&base64::uuid_chars(v));
@@ -363,33 +466,43 @@ impl<'a> Visitor<'a> for JsonWriter<'_> {
         self.out.push(b']');
     }
 
+    #[inline]
     fn struct_end(&mut self, unknown: UnknownTags<'a>) {
         if self.style.unknown_tags && !unknown.is_empty() {
-            let mut any = false;
-            for (n, (tag, data)) in unknown.iter().enumerate() {
-                if n > 0 {
-                    self.out.push(b',');
-                } else {
-                    if !self.first {
-                        self.out.push(b',');
-                    }
-                    self.out.extend_from_slice(b"\"_unknownTaggedFields\":[");
-                }
-                self.out.extend_from_slice(b"{\"tag\":");
-                write_int(self.out, i64::from(tag));
-                self.out.extend_from_slice(b",\"data\":\"");
-                base64::encode_standard(self.out, data);
-                self.out.extend_from_slice(b"\"}");
-                any = true;
-            }
-            if any {
-                self.out.push(b']');
-            }
+            self.unknown_tags(unknown);
         }
         self.out.push(b'}');
         // The struct was a value of its parent, which has written a field
         // (or is an array, which counts its own elements).
         self.first = false;
+    }
+}
+
+impl JsonWriter<'_> {
+    /// `"_unknownTaggedFields":[…]` of a struct, if it holds any. Out of
+    /// line: rare, and its registers would be saved on every struct's end.
+    #[inline(never)]
+    fn unknown_tags(&mut self, unknown: UnknownTags<'_>) {
+        let mut any = false;
+        for (n, (tag, data)) in unknown.iter().enumerate() {
+            if n > 0 {
+                self.out.push(b',');
+            } else {
+                if !self.first {
+                    self.out.push(b',');
+                }
+                self.out.extend_from_slice(b"\"_unknownTaggedFields\":[");
+            }
+            self.out.extend_from_slice(b"{\"tag\":");
+            write_int(self.out, i64::from(tag));
+            self.out.extend_from_slice(b",\"data\":\"");
+            base64::encode_standard(self.out, data);
+            self.out.extend_from_slice(b"\"}");
+            any = true;
+        }
+        if any {
+            self.out.push(b']');
+        }
     }
 }
 
@@ -529,6 +642,55 @@ mod tests {
             out.clear();
             writer.write(&mut out, v);
             assert_eq!(out, v.to_string().as_bytes());
+        }
+    }
+
+    #[test]
+    fn reused_integer_text_with_new_last_digits_is_the_integer() {
+        let mut writer = IntWriter::default();
+        let mut out = Vec::new();
+        let mut check = |v: i64| {
+            out.clear();
+            writer.write(&mut out, v);
+            assert_eq!(out, v.to_string().as_bytes(), "{v}");
+        };
+        // Across the boundaries of the last eight digits and of the length.
+        for v in [
+            99_999_999,
+            100_000_000,
+            100_000_001,
+            199_999_999,
+            200_000_000,
+            100_000_000,
+            1_704_067_200_480,
+            1_704_067_199_999,
+            1_704_000_000_000,
+            1_703_999_999_999,
+            1_704_099_999_999,
+            17_040_999_999_999,
+            1_704_067_200_480,
+            -1_704_067_200_480,
+            -1_704_067_200_481,
+            1_704_067_200_481,
+            i64::MAX,
+            i64::MAX - 100_000_000,
+            i64::MIN,
+        ] {
+            check(v);
+        }
+        // Steps of every size around many magnitudes.
+        let mut x = 0x9E37_79B9_7F4A_7C15u64;
+        let mut v = 0i64;
+        for _ in 0..200_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            v = match x % 8 {
+                0 => (x >> 4) as i64 >> (x % 64),
+                1 => v.wrapping_sub((x >> 40) as i64),
+                _ => v.wrapping_add((x >> (20 + x % 40)) as i64),
+            };
+            check(v);
         }
     }
 

@@ -10,7 +10,9 @@
 
 use std::io::{self, Write};
 
-use super::json::{IntWriter, JsonStyle, write_int, write_message, write_str, write_str_bytes};
+use super::json::{
+    IntWriter, JsonStyle, StackLine, write_int, write_message, write_str, write_str_bytes,
+};
 use super::{Lines, base64};
 use crate::batch::{Batch, Damage};
 use crate::bytes::padded::Padded;
@@ -34,6 +36,8 @@ pub struct JsonLines {
     /// which every record line of that batch ends with.
     batch_tail: Padded<128>,
     batch_tail_of: Option<u64>,
+    /// Where the batch tail is built.
+    batch_text: StackLine,
     /// Record offsets and timestamps, whose text is mostly reused.
     offsets: IntWriter,
     timestamps: IntWriter,
@@ -55,6 +59,7 @@ impl JsonLines {
             record_head: Padded::default(),
             batch_tail: Padded::default(),
             batch_tail_of: None,
+            batch_text: StackLine::default(),
             offsets: IntWriter::default(),
             timestamps: IntWriter::default(),
             last_good_offset: None,
@@ -262,9 +267,8 @@ impl JsonLines {
     fn batch_tail_for(&mut self, batch: &Batch<'_>) {
         if self.batch_tail_of != Some(batch.position) {
             self.batch_tail_of = Some(batch.position);
-            let offsets = &mut self.offsets;
-            self.batch_tail
-                .set_with(|tail| batch_tail(tail, batch, offsets));
+            batch_tail(&mut self.batch_text, batch, &mut self.offsets);
+            self.batch_tail.set(self.batch_text.as_bytes());
         }
     }
 
@@ -378,15 +382,16 @@ fn undecodable(
 /// for every record of a batch. The base offset goes through the records'
 /// offset writer: it is one more than the record before, and usually the
 /// offset of the record after.
-fn batch_tail(tail: &mut Vec<u8>, batch: &Batch<'_>, offsets: &mut IntWriter) {
-    tail.extend_from_slice(b",\"batch\":{\"baseOffset\":");
-    offsets.write(tail, batch.header.base_offset);
-    tail.extend_from_slice(b",\"position\":");
-    write_int(tail, batch.position as i64);
-    tail.extend_from_slice(b",\"leaderEpoch\":");
-    write_int(tail, i64::from(batch.header.partition_leader_epoch));
+fn batch_tail(text: &mut StackLine, batch: &Batch<'_>, offsets: &mut IntWriter) {
+    text.clear();
+    text.put(b",\"batch\":{\"baseOffset\":");
+    text.reused_int(offsets, batch.header.base_offset);
+    text.put(b",\"position\":");
+    text.int(batch.position as i64);
+    text.put(b",\"leaderEpoch\":");
+    text.int(i64::from(batch.header.partition_leader_epoch));
     // The batch, then the line, end.
-    tail.extend_from_slice(if batch.crc_valid {
+    text.put(if batch.crc_valid {
         b",\"crcValid\":true}}\n"
     } else {
         b",\"crcValid\":false}}\n"

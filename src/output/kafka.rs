@@ -4,7 +4,7 @@
 use std::io::{self, Write};
 
 use super::Lines;
-use super::json::{IntWriter, JsonStyle, write_int, write_message};
+use super::json::{IntWriter, JsonStyle, StackLine, write_int, write_message};
 use crate::batch::{Batch, Compression, Damage};
 use crate::files::FileKind;
 use crate::metadata::{ValueError, unexplained};
@@ -35,6 +35,8 @@ pub struct KafkaText {
     /// Record offsets and timestamps, whose text is mostly reused.
     offsets: IntWriter,
     timestamps: IntWriter,
+    /// Where each batch line is built.
+    batch_text: StackLine,
 }
 
 impl KafkaText {
@@ -45,6 +47,7 @@ impl KafkaText {
             file_name: String::new(),
             offsets: IntWriter::default(),
             timestamps: IntWriter::default(),
+            batch_text: StackLine::default(),
         }
     }
 
@@ -84,7 +87,9 @@ impl KafkaText {
         let line = &mut self.lines.text;
         match item {
             Item::Batch(batch) => {
-                batch_line(line, batch, [&mut self.offsets, &mut self.timestamps]);
+                let text = &mut self.batch_text;
+                batch_line(text, batch, [&mut self.offsets, &mut self.timestamps]);
+                line.extend_from_slice(text.as_bytes());
             }
             // Batches and records are printed one by one, from reads that
             // decode them; a summary has nothing to add.
@@ -151,6 +156,9 @@ impl KafkaText {
         let start = line.len();
         let log_append_time = batch.header.is_log_append_time();
         let read = stream::data_records(batch, records, |record| {
+            // The text up to the payload's JSON and its brace, in as few
+            // pieces as the record allows.
+            let mut payload: &[u8] = b" payload: {";
             if !self.options.skip_record_metadata {
                 record_metadata(
                     line,
@@ -162,17 +170,15 @@ impl KafkaText {
                     ],
                 );
                 if record.sequence == -1 {
-                    // Metadata records: one piece of text to the payload.
-                    line.extend_from_slice(b" sequence: -1 headerKeys: [] payload: ");
+                    // Metadata records: one piece of text.
+                    payload = b" sequence: -1 headerKeys: [] payload: {";
                 } else {
                     sequence_and_headers(line, record.sequence, None);
-                    line.extend_from_slice(b" payload: ");
                 }
-            } else {
-                line.extend_from_slice(b" payload: ");
             }
-            let printed = metadata_json(line, record.plan, record.body).is_ok();
-            line.push(b'\n');
+            line.extend_from_slice(payload);
+            let printed = message_json(line, record.plan, record.body).is_ok();
+            line.extend_from_slice(b"}\n");
             printed
         });
         if !read {
@@ -187,77 +193,79 @@ fn push_int(line: &mut Vec<u8>, v: i64) {
     write_int(line, v);
 }
 
-/// Kafka's `printBatchLevel` for a v2 batch. Its offsets and timestamp
-/// go through the writers of the records' (`baseOffset` is one more than
-/// the record before, and a batch of one record repeats it three times).
-fn batch_line(line: &mut Vec<u8>, batch: &Batch<'_>, [offsets, timestamps]: [&mut IntWriter; 2]) {
+/// Kafka's `printBatchLevel` for a v2 batch, built in `text` (see
+/// [`StackLine`]). Its offsets and timestamp go through the writers of the
+/// records' (`baseOffset` is one more than the record before, and a batch
+/// of one record repeats it three times).
+fn batch_line(text: &mut StackLine, batch: &Batch<'_>, [offsets, timestamps]: [&mut IntWriter; 2]) {
     let h = &batch.header;
-    line.extend_from_slice(b"baseOffset: ");
-    offsets.write(line, h.base_offset);
-    line.extend_from_slice(b" lastOffset: ");
-    offsets.write(line, h.last_offset());
-    line.extend_from_slice(b" count: ");
-    push_int(line, h.records_count.into());
+    text.clear();
+    text.put(b"baseOffset: ");
+    text.reused_int(offsets, h.base_offset);
+    text.put(b" lastOffset: ");
+    text.reused_int(offsets, h.last_offset());
+    text.put(b" count: ");
+    text.int(h.records_count.into());
     if h.base_sequence == -1 && h.producer_id == -1 && h.producer_epoch == -1 {
         // No producer (every batch a controller writes): one piece of text.
-        line.extend_from_slice(
-            b" baseSequence: -1 lastSequence: -1 producerId: -1 producerEpoch: -1",
+        text.put(
+            b" baseSequence: -1 lastSequence: -1 producerId: -1 producerEpoch: -1 partitionLeaderEpoch: ",
         );
     } else {
-        line.extend_from_slice(b" baseSequence: ");
-        push_int(line, h.base_sequence.into());
-        line.extend_from_slice(b" lastSequence: ");
-        push_int(line, h.last_sequence().into());
-        line.extend_from_slice(b" producerId: ");
-        push_int(line, h.producer_id);
-        line.extend_from_slice(b" producerEpoch: ");
-        push_int(line, h.producer_epoch.into());
+        text.put(b" baseSequence: ");
+        text.int(h.base_sequence.into());
+        text.put(b" lastSequence: ");
+        text.int(h.last_sequence().into());
+        text.put(b" producerId: ");
+        text.int(h.producer_id);
+        text.put(b" producerEpoch: ");
+        text.int(h.producer_epoch.into());
+        text.put(b" partitionLeaderEpoch: ");
     }
-    line.extend_from_slice(b" partitionLeaderEpoch: ");
-    push_int(line, h.partition_leader_epoch.into());
+    text.int(h.partition_leader_epoch.into());
     // Fewer, longer pieces of constant text for the usual batch.
     let flags = (h.is_transactional(), h.is_control(), h.delete_horizon_ms());
     if let (false, false, None) = flags {
-        line.extend_from_slice(
-            b" isTransactional: false isControl: false deleteHorizonMs: OptionalLong.empty",
+        text.put(
+            b" isTransactional: false isControl: false deleteHorizonMs: OptionalLong.empty position: ",
         );
     } else {
-        line.extend_from_slice(b" isTransactional: ");
-        line.extend_from_slice(bool_text(flags.0));
-        line.extend_from_slice(b" isControl: ");
-        line.extend_from_slice(bool_text(flags.1));
-        line.extend_from_slice(b" deleteHorizonMs: ");
+        text.put(b" isTransactional: ");
+        text.put(bool_text(flags.0));
+        text.put(b" isControl: ");
+        text.put(bool_text(flags.1));
+        text.put(b" deleteHorizonMs: ");
         match flags.2 {
             Some(ms) => {
-                line.extend_from_slice(b"OptionalLong[");
-                push_int(line, ms);
-                line.push(b']');
+                text.put(b"OptionalLong[");
+                text.int(ms);
+                text.put(b"]");
             }
-            None => line.extend_from_slice(b"OptionalLong.empty"),
+            None => text.put(b"OptionalLong.empty"),
         }
+        text.put(b" position: ");
     }
-    line.extend_from_slice(b" position: ");
-    push_int(line, batch.position as i64);
-    line.extend_from_slice(if h.is_log_append_time() {
+    text.int(batch.position as i64);
+    text.put(if h.is_log_append_time() {
         b" LogAppendTime: "
     } else {
         b" CreateTime: "
     });
-    timestamps.write(line, h.max_timestamp);
-    line.extend_from_slice(b" size: ");
-    push_int(line, h.size_in_bytes() as i64);
+    text.reused_int(timestamps, h.max_timestamp);
+    text.put(b" size: ");
+    text.int(h.size_in_bytes() as i64);
     let compression = h.compression();
     if h.magic == 2 && compression == Compression::None {
-        line.extend_from_slice(b" magic: 2 compresscodec: none crc: ");
+        text.put(b" magic: 2 compresscodec: none crc: ");
     } else {
-        line.extend_from_slice(b" magic: ");
-        push_int(line, h.magic.into());
-        line.extend_from_slice(b" compresscodec: ");
-        line.extend_from_slice(compression.name().as_bytes());
-        line.extend_from_slice(b" crc: ");
+        text.put(b" magic: ");
+        text.int(h.magic.into());
+        text.put(b" compresscodec: ");
+        text.put(compression.name().as_bytes());
+        text.put(b" crc: ");
     }
-    push_int(line, h.crc.into());
-    line.extend_from_slice(if batch.crc_valid {
+    text.int(h.crc.into());
+    text.put(if batch.crc_valid {
         b" isvalid: true\n"
     } else {
         b" isvalid: false\n"
@@ -393,12 +401,19 @@ fn undecodable(line: &mut Vec<u8>, item: &RecordItem<'_, '_>, error: &ValueError
 /// is malformed.
 pub fn metadata_json(line: &mut Vec<u8>, plan: &MessagePlan, body: &[u8]) -> Result<(), Malformed> {
     line.push(b'{');
+    message_json(line, plan, body)?;
+    line.push(b'}');
+    Ok(())
+}
+
+/// [`metadata_json`] without its braces.
+#[inline]
+fn message_json(line: &mut Vec<u8>, plan: &MessagePlan, body: &[u8]) -> Result<(), Malformed> {
     plan.json_head.append_to(line);
     // The body must end where the message does.
     let [] = write_message(line, plan, body, KAFKA_STYLE)? else {
         return Err(Malformed);
     };
-    line.push(b'}');
     Ok(())
 }
 
@@ -488,5 +503,110 @@ fn damage_line(line: &mut Vec<u8>, damage: &Damage, file_name: &str) {
             let _ = writeln!(line, "; resumed at position {at}");
         }
         None => line.push(b'\n'),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::batch::BatchHeader;
+
+    /// Kafka's batch line written plainly, to hold the pieced one to.
+    fn expected_batch_line(batch: &Batch<'_>) -> String {
+        let h = &batch.header;
+        let horizon = match h.delete_horizon_ms() {
+            Some(ms) => format!("OptionalLong[{ms}]"),
+            None => "OptionalLong.empty".to_string(),
+        };
+        format!(
+            "baseOffset: {} lastOffset: {} count: {} baseSequence: {} lastSequence: {} \
+             producerId: {} producerEpoch: {} partitionLeaderEpoch: {} isTransactional: {} \
+             isControl: {} deleteHorizonMs: {horizon} position: {} {}: {} size: {} magic: {} \
+             compresscodec: {} crc: {} isvalid: {}\n",
+            h.base_offset,
+            h.last_offset(),
+            h.records_count,
+            h.base_sequence,
+            h.last_sequence(),
+            h.producer_id,
+            h.producer_epoch,
+            h.partition_leader_epoch,
+            h.is_transactional(),
+            h.is_control(),
+            batch.position,
+            h.timestamp_type(),
+            h.max_timestamp,
+            h.size_in_bytes(),
+            h.magic,
+            h.compression().name(),
+            h.crc,
+            batch.crc_valid,
+        )
+    }
+
+    #[test]
+    fn batch_lines_of_extreme_headers_fit_and_read_like_kafkas() {
+        let usual = BatchHeader {
+            base_offset: 1_234_567,
+            batch_length: 130,
+            partition_leader_epoch: 3,
+            magic: 2,
+            crc: 3_141_592_653,
+            attributes: 0,
+            last_offset_delta: 1,
+            base_timestamp: 1_704_067_200_480,
+            max_timestamp: 1_704_067_200_481,
+            producer_id: -1,
+            producer_epoch: -1,
+            base_sequence: -1,
+            records_count: 2,
+        };
+        let extreme = BatchHeader {
+            base_offset: i64::MIN,
+            batch_length: i32::MAX,
+            partition_leader_epoch: i32::MIN,
+            magic: i8::MIN,
+            crc: u32::MAX,
+            attributes: -1,
+            last_offset_delta: i32::MIN,
+            base_timestamp: i64::MIN,
+            max_timestamp: i64::MIN,
+            producer_id: i64::MIN,
+            producer_epoch: i16::MIN,
+            base_sequence: i32::MIN,
+            records_count: i32::MIN,
+        };
+        let mut headers = vec![usual, extreme];
+        for attributes in [0x07, 0x18, 0x20, 0x40, 0x7f] {
+            headers.push(BatchHeader {
+                attributes,
+                producer_id: 7,
+                base_sequence: i32::MAX,
+                partition_leader_epoch: 42,
+                ..usual
+            });
+        }
+        headers.push(BatchHeader {
+            base_offset: i64::MAX,
+            max_timestamp: i64::MAX,
+            producer_id: i64::MAX,
+            ..extreme
+        });
+        let mut text = StackLine::default();
+        let mut writers = [IntWriter::default(), IntWriter::default()];
+        for header in headers {
+            for (position, crc_valid) in [(0, true), (i64::MAX as u64, false), (4_096, true)] {
+                let batch = Batch {
+                    position,
+                    header,
+                    bytes: &[],
+                    crc_valid,
+                };
+                let [offsets, timestamps] = &mut writers;
+                batch_line(&mut text, &batch, [offsets, timestamps]);
+                let line = String::from_utf8(text.as_bytes().to_vec()).unwrap();
+                assert_eq!(line, expected_batch_line(&batch));
+            }
+        }
     }
 }

@@ -39,10 +39,17 @@ pub struct StructPlan {
     /// Whether `present` starts with every untagged field: the JSON lists
     /// them in wire order before any tagged one.
     pub untagged_first: bool,
+    /// Bit `i` set for each untagged field `present[i]` (at most
+    /// [`MAX_FIELDS`] fields): the walk prints a set of present fields by
+    /// their bits instead of looking at every field.
+    pub untagged_mask: u64,
     pub flexible: bool,
     /// The smallest encoding of one such struct, to bound untrusted counts.
     pub min_size: usize,
 }
+
+/// The most fields a struct has in one version (the bits of a `u64`).
+pub const MAX_FIELDS: usize = 64;
 
 /// One field of a struct at one version.
 #[derive(Clone, Debug)]
@@ -262,12 +269,19 @@ fn leak_struct(fields: &'static [Field], version: u16, flexible: bool) -> &'stat
         })
         .sum();
     let untagged_first = present[..untagged.len()].iter().all(|f| f.tag.is_none());
+    assert!(present.len() <= MAX_FIELDS, "a struct of over 64 fields");
+    let untagged_mask = present
+        .iter()
+        .enumerate()
+        .filter(|(_, f)| f.tag.is_none())
+        .fold(0, |mask, (i, _)| mask | 1 << i);
     Box::leak(Box::new(StructPlan {
         slots: fields.len(),
         present: present.into_boxed_slice(),
         untagged: untagged.into_boxed_slice(),
         by_tag: by_tag.into_boxed_slice(),
         untagged_first,
+        untagged_mask,
         flexible,
         min_size: own + usize::from(flexible),
     }))

@@ -132,7 +132,7 @@ fn struct_body<'a, V: Visitor<'a>>(
             visitor.field(field);
             input = field_value(plan, field, input, visitor)?;
         }
-        let (rest, unknown) = tag_section(plan, input, &mut [])?;
+        let (rest, unknown, _) = tag_section(plan, input, &mut [])?;
         visitor.struct_end(unknown);
         return Ok(rest);
     }
@@ -153,35 +153,36 @@ fn struct_body<'a, V: Visitor<'a>>(
         }
     }
     let mut tagged: [Option<&'a [u8]>; MAX_TAGS] = [None; MAX_TAGS];
-    let (rest, unknown) = tag_section(plan, section, &mut tagged)?;
+    let (rest, unknown, seen) = tag_section(plan, section, &mut tagged)?;
     if V::CHECK_ONLY {
-        for (tag, data) in tagged.iter().enumerate() {
-            if let (Some(field), Some(data)) = (known_tag(&plan.by_tag, tag as u32), data) {
-                field_value(plan, &plan.present[field], data, visitor)?;
-            }
-        }
+        for_each_field(seen, |i| {
+            let field = &plan.present[i];
+            let data = field.tag.and_then(|tag| tagged[tag as usize]);
+            field_value(plan, field, data.unwrap_or_default(), visitor).map(|_| ())
+        })?;
         return Ok(rest);
     }
+    // The fields to print: the tagged ones seen, in declaration order,
+    // among the untagged ones unless those are printed already.
     let (mut untagged, fields) = if print_untagged {
-        (section, &plan.present[plan.untagged.len()..])
+        (section, seen)
     } else {
-        (input, &plan.present[..])
+        (input, seen | plan.untagged_mask)
     };
-    for field in fields {
+    for_each_field(fields, |i| {
+        let field = &plan.present[i];
         let Some(tag) = field.tag else {
             visitor.field(field);
             untagged = field_value(plan, field, untagged, visitor)?;
-            continue;
+            return Ok(());
         };
-        let Some(data) = tagged[tag as usize] else {
-            continue;
-        };
-        if holds_default(plan.flexible, field, data)? {
-            continue;
+        let data = tagged[tag as usize].unwrap_or_default();
+        if !holds_default(plan.flexible, field, data)? {
+            visitor.field(field);
+            field_value(plan, field, data, visitor)?;
         }
-        visitor.field(field);
-        field_value(plan, field, data, visitor)?;
-    }
+        Ok(())
+    })?;
     visitor.struct_end(unknown);
     Ok(rest)
 }
@@ -189,30 +190,46 @@ fn struct_body<'a, V: Visitor<'a>>(
 /// Tags known to a struct are below this; the plans are checked against it.
 pub const MAX_TAGS: usize = 16;
 
+/// Calls `each` with the index of every set bit of `fields`, lowest first.
+#[inline(always)]
+fn for_each_field(
+    mut fields: u64,
+    mut each: impl FnMut(usize) -> Result<(), Malformed>,
+) -> Result<(), Malformed> {
+    while fields != 0 {
+        each(fields.trailing_zeros() as usize)?;
+        fields &= fields - 1;
+    }
+    Ok(())
+}
+
 /// A struct's tagged-field section (nothing before flexible versions): the
-/// data of each known tag goes to `tagged[tag]`; all but the last copy of a
-/// tag are checked here.
+/// data of each known tag goes to `tagged[tag]`, and the field's bit (its
+/// index in `present`) is set in the mask returned; all but the last copy
+/// of a tag are checked here.
 fn tag_section<'a>(
     plan: &'static StructPlan,
     input: &'a [u8],
     tagged: &mut [Option<&'a [u8]>],
-) -> Result<(&'a [u8], UnknownTags<'a>), Malformed> {
+) -> Result<(&'a [u8], UnknownTags<'a>, u64), Malformed> {
     if !plan.flexible {
-        return Ok((input, UnknownTags::NONE));
+        return Ok((input, UnknownTags::NONE, 0));
     }
     let (mut rest, count) = unsigned_varint(input).map_err(|_| Malformed)?;
     if count == 0 {
-        return Ok((rest, UnknownTags::NONE));
+        return Ok((rest, UnknownTags::NONE, 0));
     }
     // Each tagged field takes at least two bytes (tag and size).
     if count as usize > rest.len() / 2 {
         return Err(Malformed);
     }
     let mut unknown = false;
+    let mut seen = 0;
     for _ in 0..count {
         let (after, (tag, data)) = tagged_field(rest)?;
         rest = after;
         if let Some(i) = known_tag(&plan.by_tag, tag) {
+            seen |= 1 << i;
             // Like the decoder: every copy of a known tag must decode and
             // the last one counts (bytes after a value are ignored). The
             // last copy is checked where it is walked.
@@ -225,7 +242,7 @@ fn tag_section<'a>(
     }
     if !unknown {
         // Nothing for the visitor to read the section again for.
-        return Ok((rest, UnknownTags::NONE));
+        return Ok((rest, UnknownTags::NONE, seen));
     }
     let section = &input[..input.len() - rest.len()];
     Ok((
@@ -234,6 +251,7 @@ fn tag_section<'a>(
             section,
             by_tag: &plan.by_tag,
         },
+        seen,
     ))
 }
 
@@ -432,7 +450,12 @@ mod tests {
     #[test]
     fn every_struct_fits_the_tagged_field_slots() {
         fn fits(plan: &StructPlan) -> bool {
+            // Each tag names one field: the walk prints the field `by_tag`
+            // names, as the decoder fills its slot.
+            let tags: Vec<u32> = plan.present.iter().filter_map(|f| f.tag).collect();
+            let distinct: std::collections::BTreeSet<u32> = tags.iter().copied().collect();
             plan.by_tag.len() <= MAX_TAGS
+                && tags.len() == distinct.len()
                 && plan.present.iter().all(|f| match f.ty {
                     PlanType::Struct(inner) => fits(inner),
                     _ => true,

@@ -19,6 +19,21 @@ pub use apply::ApplyError;
 pub use config::{ConfigData, ConfigResource, Configs};
 pub use partition::{List, Partition, Partitions};
 
+/// Asks for the cache line holding `value`'s first byte, so that a record
+/// applied a little later finds it there.
+#[inline]
+pub(crate) fn prefetch<T: ?Sized>(value: *const T) {
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: a prefetch is only a hint: it reads nothing the program
+    // sees and cannot fault, and SSE is part of every x86_64.
+    unsafe {
+        use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
+        _mm_prefetch::<_MM_HINT_T0>(value.cast());
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = value;
+}
+
 /// A Kafka Uuid, as stored on the wire.
 pub type Uuid = [u8; 16];
 

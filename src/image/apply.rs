@@ -487,20 +487,17 @@ fn topic(image: &mut MetadataImage, r: Fields<'_, '_>) -> Result<(), ApplyError>
     let name = r.string("name");
     let topics = &mut image.topics;
     if let Some(old) = topics.by_id.get(&id)
-        && old.name != name
-        && topics.by_name.get(&old.name) == Some(&id)
+        && *old.name != name
+        && topics.by_name.get(&*old.name) == Some(&id)
     {
-        topics.by_name.remove(&old.name.clone());
+        topics.by_name.remove(&*old.name.clone());
     }
     topics.by_name.insert(name.clone(), id);
-    topics.by_id.insert(
+    topics.by_id.insert(Topic {
         id,
-        Topic {
-            id,
-            name,
-            partitions: Default::default(),
-        },
-    );
+        name: name.into(),
+        partitions: Default::default(),
+    });
     Ok(())
 }
 
@@ -702,8 +699,8 @@ fn remove_topic(image: &mut MetadataImage, r: Fields<'_, '_>) -> Result<(), Appl
         .by_id
         .remove(&topic_id)
         .ok_or(ApplyError::UnknownTopic { topic_id })?;
-    if image.topics.by_name.get(&topic.name) == Some(&topic_id) {
-        image.topics.by_name.remove(&topic.name);
+    if image.topics.by_name.get(&*topic.name) == Some(&topic_id) {
+        image.topics.by_name.remove(&*topic.name);
     }
     image.configs.remove(ConfigResource {
         resource_type: TOPIC_RESOURCE,
@@ -812,8 +809,18 @@ impl Delayed {
         true
     }
 
-    /// Asks for what applying this will read first, as `image` is now: only
-    /// a hint, the record finds its target again when it is applied.
+    /// Asks for the first memory applying this will read, as `image` is
+    /// now, where that needs no read: a partition change's topic slot.
+    pub fn prefetch_first(&self, image: &MetadataImage) {
+        if let DelayedKind::PartitionChange = self.kind {
+            image.topics.by_id.prefetch(&self.change.topic_id);
+        }
+    }
+
+    /// Asks for what applying this will read, as `image` is now (after
+    /// [`Delayed::prefetch_first`], a partition change's topic slot is
+    /// there to read): only a hint, the record finds its target again when
+    /// it is applied.
     pub fn prefetch(&self, image: &MetadataImage) {
         match self.kind {
             DelayedKind::PartitionChange => self.change.prefetch(image),

@@ -193,25 +193,28 @@ struct Transaction {
     provenance: Provenance,
 }
 
-/// How many records [`Window`] reads ahead of those it applies, at most
-/// twice this.
-const GROUP: usize = 16;
+/// How many records a group of [`Window`] holds.
+const GROUP: usize = 8;
 
 /// Records read but not applied yet, in log order: a large image does not
 /// fit the caches, and a record applied at once waits on memory for the
 /// topic, the partition or the config it names, one trip after another.
-/// So the records that may wait ([`Delayed`]) are held in two groups: when
-/// the newer one is full, every record in it asks for its target's memory
-/// (those trips overlap one another), then the older group, whose memory
-/// was asked for a group of records ago, is applied. Anything else that
-/// touches the image or reports a note applies both groups first, so
-/// records are applied, and fail, in log order; a hint only reads the
-/// image, and every record finds its target again when it is applied.
+/// So the records that may wait ([`Delayed`]) go through three groups. As
+/// a record is read, it asks for the memory it can locate without reading
+/// any (a partition change, its topic's slot); when the newest group is
+/// full, the records of the middle one, whose first memory has come, ask
+/// for the rest (the partition; a config's resource: those trips overlap
+/// one another), and the oldest group, whose memory was asked for a group
+/// of records ago, is applied. Anything else that touches the image or
+/// reports a note applies all three first, so records are applied, and
+/// fail, in log order; a hint only reads the image, and every record finds
+/// its target again when it is applied.
 #[derive(Default)]
 struct Window {
-    /// Asked for, applied when `newer` is full.
-    older: Group,
-    newer: Group,
+    /// Hinted twice, applied when `newest` is full.
+    oldest: Group,
+    middle: Group,
+    newest: Group,
 }
 
 /// Up to [`GROUP`] records; the slots' buffers are reused.
@@ -262,23 +265,26 @@ impl Group {
 }
 
 impl Window {
-    /// Takes the record just read into [`Group::next`] of `newer`.
+    /// Takes the record just read into [`Group::next`] of `newest`.
     fn push(&mut self, image: &mut MetadataImage, notes: &mut dyn FnMut(Note)) {
-        self.newer.len += 1;
-        if self.newer.len == GROUP {
-            self.newer.prefetch(image);
-            self.older.apply(image, notes);
-            std::mem::swap(&mut self.older, &mut self.newer);
+        let group = &mut self.newest;
+        group.slots[group.len].record.prefetch_first(image);
+        group.len += 1;
+        if group.len == GROUP {
+            self.middle.prefetch(image);
+            self.oldest.apply(image, notes);
+            std::mem::swap(&mut self.oldest, &mut self.middle);
+            std::mem::swap(&mut self.middle, &mut self.newest);
         }
     }
 
     /// Applies every record held, oldest first.
     fn flush(&mut self, image: &mut MetadataImage, notes: &mut dyn FnMut(Note)) {
-        self.older.apply(image, notes);
-        if self.newer.len > 0 {
-            self.newer.prefetch(image);
-            self.newer.apply(image, notes);
-        }
+        self.middle.prefetch(image);
+        self.newest.prefetch(image);
+        self.oldest.apply(image, notes);
+        self.middle.apply(image, notes);
+        self.newest.apply(image, notes);
     }
 }
 
@@ -525,7 +531,7 @@ impl Loader {
             Kind::Control { .. } => return,
         };
         if self.transaction.is_none() {
-            let slot = self.window.newer.next();
+            let slot = self.window.newest.next();
             if slot.record.read(schema, root) {
                 slot.path = path.clone();
                 slot.offset = offset;

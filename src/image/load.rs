@@ -1,8 +1,9 @@
 //! Loading files into an image, as a controller replays its log on start-up.
 //!
-//! Records stream from [`crate::stream::read_file`] straight into
-//! [`super::apply`]; only the records of an open metadata transaction are
-//! held (as raw bytes) until its end marker says whether they count. Damage
+//! Records stream from [`crate::stream::read_file`] into [`super::apply`],
+//! the common ones through a short window that applies them a few records
+//! late, in order (`Window`); the records of an open metadata transaction
+//! are held (as raw bytes) until its end marker says whether they count. Damage
 //! is skipped in recovery mode and everything that could not be read or
 //! applied is reported as a [`Note`], never a panic.
 

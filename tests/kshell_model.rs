@@ -1,10 +1,12 @@
-//! The image against a model: random partition changes and config records,
-//! grouped into batches at random, replayed by kshell's loader and by a
-//! plain model of Kafka's rules (maps and vectors); both must print the
-//! same partitions and the same config tree. The image's compact layouts
-//! (replica lists inline up to eight ids, then spilled; config resources
-//! as one buffer found by hash; changes applied a record late) are what
-//! this exercises.
+//! The image against a model: random partition changes, config and
+//! producer-id records, no-ops and records that fail, grouped into batches
+//! at random, replayed by kshell's loader and by a plain model of Kafka's
+//! rules (maps and vectors); both must print the same partitions, config
+//! tree and producer id, and the loader must report the same failures in
+//! log order. The image's compact layouts (replica lists inline up to eight
+//! ids, then spilled; config resources as one buffer found by hash) and the
+//! loader's window (records applied a few records late) are what this
+//! exercises.
 
 use std::collections::BTreeMap;
 
@@ -18,6 +20,8 @@ use proptest::prelude::*;
 use serde_json::{Value, json};
 
 const TOPIC_ID: &str = "ozBfGIy2EJAPnjR_rohtxg";
+/// A topic the log never creates.
+const NO_TOPIC_ID: &str = "AAAAAAAAAAAAAAAAAAAAAA";
 /// Partitions 0..3 exist; changes may also name partition 3, which fails.
 const PARTITIONS: i32 = 3;
 
@@ -38,7 +42,16 @@ enum Op {
         key: &'static str,
         value: Option<String>,
     },
+    ProducerIds(i64),
+    /// A `NO_OP_RECORD`.
+    Nothing,
+    /// A `PARTITION_RECORD` of a topic that does not exist: it fails, and
+    /// is applied at once rather than held.
+    Stray,
 }
+
+/// Records before the ops: the topic, its partitions and a config.
+const PREAMBLE: usize = PARTITIONS as usize + 2;
 
 fn ids() -> impl Strategy<Value = Option<Vec<i32>>> {
     prop::option::of(prop::collection::vec(0..20i32, 0..12))
@@ -72,7 +85,13 @@ fn op() -> impl Strategy<Value = Op> {
             key,
             value,
         });
-    prop_oneof![3 => change, 2 => config]
+    prop_oneof![
+        6 => change,
+        4 => config,
+        1 => (0..1000i64).prop_map(Op::ProducerIds),
+        1 => Just(Op::Nothing),
+        1 => Just(Op::Stray),
+    ]
 }
 
 #[derive(Clone, Debug)]
@@ -93,10 +112,13 @@ struct Model {
     partitions: Vec<Partition>,
     /// Node name (`TOPIC:orders`, `BROKER`) → key → value.
     configs: BTreeMap<String, BTreeMap<String, String>>,
+    next_producer_id: i64,
+    /// What failed, in order: "offset N: RECORD_TYPE".
+    failures: Vec<String>,
 }
 
 impl Model {
-    fn apply(&mut self, op: &Op) {
+    fn apply(&mut self, offset: usize, op: &Op) {
         match op {
             Op::Change {
                 partition,
@@ -104,6 +126,8 @@ impl Model {
                 leader,
             } => {
                 let Some(p) = self.partitions.get_mut(*partition as usize) else {
+                    let failure = format!("offset {offset}: PARTITION_CHANGE_RECORD");
+                    self.failures.push(failure);
                     return;
                 };
                 for (list, new) in p.lists.iter_mut().zip(lists) {
@@ -139,6 +163,11 @@ impl Model {
                     }
                 }
             }
+            Op::ProducerIds(next) => self.next_producer_id = *next,
+            Op::Nothing => {}
+            Op::Stray => self
+                .failures
+                .push(format!("offset {offset}: PARTITION_RECORD")),
         }
     }
 
@@ -201,13 +230,29 @@ fn record(op: &Op) -> (&'static str, Value) {
             "CONFIG_RECORD",
             json!({"resourceType": resource_type, "resourceName": name, "name": key, "value": value}),
         ),
+        Op::ProducerIds(next) => (
+            "PRODUCER_IDS_RECORD",
+            json!({"brokerId": 1, "brokerEpoch": 1, "nextProducerId": next}),
+        ),
+        Op::Nothing => ("NO_OP_RECORD", json!({})),
+        Op::Stray => (
+            "PARTITION_RECORD",
+            json!({
+                "partitionId": 0, "topicId": NO_TOPIC_ID, "replicas": [1], "isr": [1],
+                "removingReplicas": [], "addingReplicas": [], "leader": 1,
+                "leaderRecoveryState": 0, "leaderEpoch": 0, "partitionEpoch": 0
+            }),
+        ),
     }
 }
 
 /// The topic, its partitions and a config no op touches, then `ops` in
 /// batches of the given sizes.
 fn log(ops: &[Op], batch_sizes: &[usize]) -> (Vec<u8>, Model) {
-    let mut model = Model::default();
+    let mut model = Model {
+        next_producer_id: -1,
+        ..Model::default()
+    };
     let mut records = vec![(
         "TOPIC_RECORD",
         json!({"name": "orders", "topicId": TOPIC_ID}),
@@ -236,9 +281,10 @@ fn log(ops: &[Op], batch_sizes: &[usize]) -> (Vec<u8>, Model) {
     model
         .configs
         .insert("BROKER:9".into(), [("z".into(), "1".into())].into());
-    for op in ops {
+    assert_eq!(records.len(), PREAMBLE);
+    for (i, op) in ops.iter().enumerate() {
         records.push(record(op));
-        model.apply(op);
+        model.apply(PREAMBLE + i, op);
     }
     let mut bytes = Vec::new();
     let mut offset = 0;
@@ -280,7 +326,7 @@ proptest! {
 
     #[test]
     fn the_image_replays_as_the_model_does(
-        ops in prop::collection::vec(op(), 0..60),
+        ops in prop::collection::vec(op(), 0..80),
         batch_sizes in prop::collection::vec(1..4usize, 1..5),
     ) {
         let (bytes, model) = log(&ops, &batch_sizes);
@@ -298,11 +344,20 @@ proptest! {
             );
         }
         prop_assert_eq!(run(&image, "tree /image/configs"), model.config_tree());
-        // Only changes to the missing partition fail, each reported.
-        let failed = ops
+        prop_assert_eq!(
+            run(&image, "cat /image/producerIds/nextProducerId"),
+            format!("{}\n", model.next_producer_id)
+        );
+        // "PATH: offset N: TYPE not applied: why", in log order.
+        let failures: Vec<String> = notes
             .iter()
-            .filter(|op| matches!(op, Op::Change { partition, .. } if *partition == PARTITIONS))
-            .count();
-        prop_assert_eq!(notes.len(), failed, "{:?}", notes);
+            .filter_map(|note| {
+                let (_, rest) = note.split_once(": ")?;
+                let (failure, _) = rest.split_once(" not applied")?;
+                Some(failure.to_string())
+            })
+            .collect();
+        prop_assert_eq!(notes.len(), failures.len(), "{:?}", notes);
+        prop_assert_eq!(failures, model.failures);
     }
 }

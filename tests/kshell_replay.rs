@@ -137,9 +137,9 @@ fn partition_changes_merge_like_kafka() {
     );
 }
 
-/// Changes are applied a record late (the loader waits for the partition's
-/// cache line): what they report still comes in log order, the last one of
-/// a file included.
+/// Changes are applied a few records late (the loader's window waits for
+/// their partitions' cache lines): what they report still comes in log
+/// order, the last one of a file included.
 #[test]
 fn changes_that_fail_are_reported_in_log_order() {
     let dir = TempDir::new("change-order");

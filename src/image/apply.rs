@@ -25,8 +25,14 @@ pub const METADATA_VERSION_FEATURE: &str = "metadata.version";
 /// A null list's end in [`PartitionChange::ends`].
 const NULL_LIST: u32 = u32::MAX;
 
+/// `ConfigRecord`'s api key.
+const CONFIG_KEY: u16 = 4;
+
 /// `PartitionChangeRecord`'s api key.
 const PARTITION_CHANGE_KEY: u16 = 5;
+
+/// `ProducerIdsRecord`'s api key.
+const PRODUCER_IDS_KEY: u16 = 15;
 
 /// `PartitionChangeRecord.leader` when the leader does not change.
 const NO_LEADER_CHANGE: i64 = -2;
@@ -120,7 +126,11 @@ pub fn apply(
         }
         2 => topic(image, r),
         3 => partition(image, r),
-        4 => config(image, r),
+        CONFIG_KEY => {
+            let mut change = ConfigChange::default();
+            change.fill(r);
+            change.apply(image)
+        }
         PARTITION_CHANGE_KEY => {
             let mut change = PartitionChange::default();
             change.fill(r);
@@ -147,8 +157,8 @@ pub fn apply(
         11 => scram(image, r),
         12 => feature_level(image, r),
         14 => client_quota(image, r),
-        15 => {
-            image.producer_ids.next_producer_id = r.int("nextProducerId");
+        PRODUCER_IDS_KEY => {
+            image.producer_ids.next_producer_id = r.int(NEXT_PRODUCER_ID);
             Ok(())
         }
         17 => broker_registration_change(image, r),
@@ -477,20 +487,17 @@ fn topic(image: &mut MetadataImage, r: Fields<'_, '_>) -> Result<(), ApplyError>
     let name = r.string("name");
     let topics = &mut image.topics;
     if let Some(old) = topics.by_id.get(&id)
-        && old.name != name
-        && topics.by_name.get(&old.name) == Some(&id)
+        && *old.name != name
+        && topics.by_name.get(&*old.name) == Some(&id)
     {
-        topics.by_name.remove(&old.name.clone());
+        topics.by_name.remove(&*old.name.clone());
     }
     topics.by_name.insert(name.clone(), id);
-    topics.by_id.insert(
+    topics.by_id.insert(Topic {
         id,
-        Topic {
-            id,
-            name,
-            partitions: Default::default(),
-        },
-    );
+        name: name.into(),
+        partitions: Default::default(),
+    });
     Ok(())
 }
 
@@ -558,11 +565,10 @@ fn partition(image: &mut MetadataImage, r: Fields<'_, '_>) -> Result<(), ApplyEr
 }
 
 /// A `PartitionChangeRecord`, read out of its record so that applying it
-/// can wait: a change is mostly a wait for its partition's cache line, so
-/// the loader asks for the line ([`Partition::prefetch`]) and applies the
-/// change once the next record is decoded, when the line has come.
+/// can wait (see [`Delayed`]): a change is mostly a wait for its
+/// partition's cache line.
 #[derive(Default)]
-pub struct PartitionChange {
+struct PartitionChange {
     topic_id: Uuid,
     partition_id: i32,
     leader: i64,
@@ -575,22 +581,6 @@ pub struct PartitionChange {
 }
 
 impl PartitionChange {
-    /// Reads `root` into `self` (reusing its buffers: the loader keeps
-    /// one) if it is a `PartitionChangeRecord`; says whether it was.
-    pub fn read(&mut self, schema: &'static Schema, root: NodeRef<'_, '_>) -> bool {
-        let is_change = matches!(
-            schema.kind,
-            Kind::Metadata {
-                api_key: PARTITION_CHANGE_KEY,
-                ..
-            }
-        );
-        if is_change {
-            self.fill(Fields(root));
-        }
-        is_change
-    }
-
     fn fill(&mut self, r: Fields<'_, '_>) {
         let f = &PARTITION_CHANGE;
         self.ids.clear();
@@ -627,16 +617,19 @@ impl PartitionChange {
         Some(&self.ids.as_slice()[start..end as usize])
     }
 
-    /// The partition this changes, if the image has it.
-    pub fn target<'i>(&self, image: &'i MetadataImage) -> Option<&'i Partition> {
-        let topic = image.topics.by_id.get(&self.topic_id)?;
-        topic.partitions.get(self.partition_id)
+    /// Asks for the line of the partition this changes, if the image has it.
+    fn prefetch(&self, image: &MetadataImage) {
+        if let Some(topic) = image.topics.by_id.get(&self.topic_id)
+            && let Some(partition) = topic.partitions.get(self.partition_id)
+        {
+            partition.prefetch();
+        }
     }
 
     /// Kafka's `PartitionRegistration.merge`: null fields keep their value,
     /// a new leader bumps the leader epoch, every change bumps the
     /// partition epoch.
-    pub fn apply(&self, image: &mut MetadataImage) -> Result<(), ApplyError> {
+    fn apply(&self, image: &mut MetadataImage) -> Result<(), ApplyError> {
         let topic_id = self.topic_id;
         let topic = image
             .topics
@@ -706,8 +699,8 @@ fn remove_topic(image: &mut MetadataImage, r: Fields<'_, '_>) -> Result<(), Appl
         .by_id
         .remove(&topic_id)
         .ok_or(ApplyError::UnknownTopic { topic_id })?;
-    if image.topics.by_name.get(&topic.name) == Some(&topic_id) {
-        image.topics.by_name.remove(&topic.name);
+    if image.topics.by_name.get(&*topic.name) == Some(&topic_id) {
+        image.topics.by_name.remove(&*topic.name);
     }
     image.configs.remove(ConfigResource {
         resource_type: TOPIC_RESOURCE,
@@ -725,18 +718,136 @@ const CONFIG_RESOURCE_NAME: At = At::new(&table::CONFIG, "resourceName");
 const CONFIG_NAME: At = At::new(&table::CONFIG, "name");
 const CONFIG_VALUE: At = At::new(&table::CONFIG, "value");
 
-fn config(image: &mut MetadataImage, r: Fields<'_, '_>) -> Result<(), ApplyError> {
-    let resource_name = r.str(CONFIG_RESOURCE_NAME).unwrap_or_default();
-    let resource = ConfigResource {
-        resource_type: r.int(CONFIG_RESOURCE_TYPE) as i8,
-        name: &resource_name,
-    };
-    let key = r.str(CONFIG_NAME).unwrap_or_default();
-    match r.str(CONFIG_VALUE) {
-        Some(value) => image.configs.set(resource, &key, &value),
-        None => image.configs.delete(resource, &key),
+/// A `ConfigRecord`, read out of its record so that applying it can wait
+/// for its resource's buffer (see [`PartitionChange`]).
+#[derive(Default)]
+struct ConfigChange {
+    resource_type: i8,
+    resource_name: String,
+    key: String,
+    value: String,
+    /// Whether the value is null (or not UTF-8): the key is deleted.
+    delete: bool,
+}
+
+impl ConfigChange {
+    fn fill(&mut self, r: Fields<'_, '_>) {
+        /// Copies into a buffer the loader reuses; says whether there was a string.
+        fn copy(into: &mut String, from: Option<Cow<'_, str>>) -> bool {
+            into.clear();
+            from.map(|s| into.push_str(&s)).is_some()
+        }
+        self.resource_type = r.int(CONFIG_RESOURCE_TYPE) as i8;
+        copy(&mut self.resource_name, r.str(CONFIG_RESOURCE_NAME));
+        copy(&mut self.key, r.str(CONFIG_NAME));
+        self.delete = !copy(&mut self.value, r.str(CONFIG_VALUE));
     }
-    Ok(())
+
+    fn resource(&self) -> ConfigResource<'_> {
+        ConfigResource {
+            resource_type: self.resource_type,
+            name: &self.resource_name,
+        }
+    }
+
+    fn apply(&self, image: &mut MetadataImage) -> Result<(), ApplyError> {
+        if self.delete {
+            image.configs.delete(self.resource(), &self.key);
+        } else {
+            image.configs.set(self.resource(), &self.key, &self.value);
+        }
+        Ok(())
+    }
+}
+
+/// `ProducerIdsRecord.nextProducerId`.
+const NEXT_PRODUCER_ID: At = At::new(&table::PRODUCER_IDS, "nextProducerId");
+
+/// A record of a kind a large log is mostly made of, held so that the
+/// loader can apply it a few records late: while it waits, the loader asks
+/// for the memory it will touch ([`Delayed::prefetch`]). Its buffers are
+/// reused from one record to the next.
+#[derive(Default)]
+pub struct Delayed {
+    kind: DelayedKind,
+    change: PartitionChange,
+    config: ConfigChange,
+    next_producer_id: i64,
+}
+
+#[derive(Clone, Copy, Default)]
+enum DelayedKind {
+    #[default]
+    PartitionChange,
+    Config,
+    ProducerIds,
+}
+
+impl Delayed {
+    /// Reads `root` into `self` if it is a record that may wait; says
+    /// whether it was (`self` is untouched otherwise).
+    pub fn read(&mut self, schema: &'static Schema, root: NodeRef<'_, '_>) -> bool {
+        let Kind::Metadata { api_key, .. } = schema.kind else {
+            return false;
+        };
+        let r = Fields(root);
+        match api_key {
+            PARTITION_CHANGE_KEY => {
+                self.kind = DelayedKind::PartitionChange;
+                self.change.fill(r);
+            }
+            CONFIG_KEY => {
+                self.kind = DelayedKind::Config;
+                self.config.fill(r);
+            }
+            PRODUCER_IDS_KEY => {
+                self.kind = DelayedKind::ProducerIds;
+                self.next_producer_id = r.int(NEXT_PRODUCER_ID);
+            }
+            _ => return false,
+        }
+        true
+    }
+
+    /// Asks for the first memory applying this will read, as `image` is
+    /// now, where that needs no read: a partition change's topic slot.
+    pub fn prefetch_first(&self, image: &MetadataImage) {
+        if let DelayedKind::PartitionChange = self.kind {
+            image.topics.by_id.prefetch(&self.change.topic_id);
+        }
+    }
+
+    /// Asks for what applying this will read, as `image` is now (after
+    /// [`Delayed::prefetch_first`], a partition change's topic slot is
+    /// there to read): only a hint, the record finds its target again when
+    /// it is applied.
+    pub fn prefetch(&self, image: &MetadataImage) {
+        match self.kind {
+            DelayedKind::PartitionChange => self.change.prefetch(image),
+            DelayedKind::Config => image.configs.prefetch(self.config.resource()),
+            DelayedKind::ProducerIds => {}
+        }
+    }
+
+    pub fn apply(&self, image: &mut MetadataImage) -> Result<(), ApplyError> {
+        match self.kind {
+            DelayedKind::PartitionChange => self.change.apply(image),
+            DelayedKind::Config => self.config.apply(image),
+            DelayedKind::ProducerIds => {
+                image.producer_ids.next_producer_id = self.next_producer_id;
+                Ok(())
+            }
+        }
+    }
+
+    /// The record's type, as notes name it.
+    pub fn type_name(&self) -> &'static str {
+        match self.kind {
+            DelayedKind::PartitionChange => table::PARTITION_CHANGE.type_name(),
+            DelayedKind::Config => table::CONFIG.type_name(),
+            DelayedKind::ProducerIds => table::PRODUCER_IDS.type_name(),
+        }
+    }
 }
 
 fn client_quota(image: &mut MetadataImage, r: Fields<'_, '_>) -> Result<(), ApplyError> {

@@ -104,6 +104,20 @@ impl Configs {
         by_name.get(resource.name.as_bytes())
     }
 
+    /// Asks for `resource`'s buffer, if it has one (its first lines: a
+    /// key is found by reading up to it): a hint ahead of [`Configs::set`]
+    /// or [`Configs::delete`].
+    pub fn prefetch(&self, resource: ConfigResource<'_>) {
+        const LINES: usize = 4;
+        // The name is not compared: that would wait for the buffer.
+        let by_hash = self.0.get(&resource.resource_type).map(|b| &b.by_hash);
+        if let Some(data) = by_hash.and_then(|b| b.get(&name_hash(resource.name.as_bytes()))) {
+            for line in data.buf.chunks(64).take(LINES) {
+                super::prefetch(line.as_ptr());
+            }
+        }
+    }
+
     /// Every resource with its config, by type code, names in no order.
     pub fn iter(&self) -> impl Iterator<Item = (ConfigResource<'_>, &ConfigData)> {
         self.0.iter().flat_map(|(&resource_type, by_name)| {

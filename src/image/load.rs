@@ -1,8 +1,9 @@
 //! Loading files into an image, as a controller replays its log on start-up.
 //!
-//! Records stream from [`crate::stream::read_file`] straight into
-//! [`super::apply`]; only the records of an open metadata transaction are
-//! held (as raw bytes) until its end marker says whether they count. Damage
+//! Records stream from [`crate::stream::read_file`] into [`super::apply`],
+//! the common ones through a short window that applies them a few records
+//! late, in order (`Window`); the records of an open metadata transaction
+//! are held (as raw bytes) until its end marker says whether they count. Damage
 //! is skipped in recovery mode and everything that could not be read or
 //! applied is reported as a [`Note`], never a panic.
 
@@ -12,18 +13,19 @@ use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
 
-use super::apply::PartitionChange;
+use super::apply::Delayed;
 use super::huge_pages::HugePages;
 use super::{ApplyError, MetadataImage, Provenance, apply};
 use crate::batch::{Compression, Damage, Mode};
 use crate::files::{self, BOOTSTRAP_FILE, FileKind};
 use crate::metadata::decode_metadata_value;
-use crate::schema::{Decoded, Kind, NodeRef, Schema, table};
+use crate::schema::{Decoded, Kind, NodeRef, Schema};
 use crate::stream::{Decoder, Item, Payload, ReadOptions, read_file};
 
 const BEGIN_TRANSACTION: u16 = 23;
 const END_TRANSACTION: u16 = 24;
 const ABORT_TRANSACTION: u16 = 25;
+const NO_OP: u16 = 20;
 
 /// Something worth telling the user about while loading.
 #[derive(Debug)]
@@ -192,22 +194,107 @@ struct Transaction {
     provenance: Provenance,
 }
 
-/// A partition change waiting for its partition's cache line. The loader
-/// keeps one, so that reading a change reuses its buffers.
+/// How many records a group of [`Window`] holds.
+const GROUP: usize = 8;
+
+/// Records read but not applied yet, in log order: a large image does not
+/// fit the caches, and a record applied at once waits on memory for the
+/// topic, the partition or the config it names, one trip after another.
+/// So the records that may wait ([`Delayed`]) go through three groups. As
+/// a record is read, it asks for the memory it can locate without reading
+/// any (a partition change, its topic's slot); when the newest group is
+/// full, the records of the middle one, whose first memory has come, ask
+/// for the rest (the partition; a config's resource: those trips overlap
+/// one another), and the oldest group, whose memory was asked for a group
+/// of records ago, is applied. Anything else that touches the image or
+/// reports a note applies all three first, so records are applied, and
+/// fail, in log order; a hint only reads the image, and every record finds
+/// its target again when it is applied.
 #[derive(Default)]
-struct Deferred {
-    change: PartitionChange,
-    /// The change's file, while it waits.
-    path: Option<Rc<Path>>,
+struct Window {
+    /// Hinted twice, applied when `newest` is full.
+    oldest: Group,
+    middle: Group,
+    newest: Group,
+}
+
+/// Up to [`GROUP`] records; the slots' buffers are reused.
+#[derive(Default)]
+struct Group {
+    slots: Vec<Slot>,
+    len: usize,
+}
+
+struct Slot {
+    record: Delayed,
+    path: Rc<Path>,
     offset: i64,
+}
+
+impl Group {
+    /// The slot the next record is read into.
+    fn next(&mut self) -> &mut Slot {
+        if self.slots.len() == self.len {
+            self.slots.push(Slot {
+                record: Delayed::default(),
+                path: Rc::from(Path::new("")),
+                offset: 0,
+            });
+        }
+        &mut self.slots[self.len]
+    }
+
+    fn prefetch(&self, image: &MetadataImage) {
+        for slot in &self.slots[..self.len] {
+            slot.record.prefetch(image);
+        }
+    }
+
+    fn apply(&mut self, image: &mut MetadataImage, notes: &mut dyn FnMut(Note)) {
+        for slot in &self.slots[..self.len] {
+            if let Err(error) = slot.record.apply(image) {
+                notes(Note::NotApplied {
+                    path: slot.path.to_path_buf(),
+                    offset: slot.offset,
+                    record: slot.record.type_name(),
+                    error,
+                });
+            }
+        }
+        self.len = 0;
+    }
+}
+
+impl Window {
+    /// Takes the record just read into [`Group::next`] of `newest`.
+    fn push(&mut self, image: &mut MetadataImage, notes: &mut dyn FnMut(Note)) {
+        let group = &mut self.newest;
+        group.slots[group.len].record.prefetch_first(image);
+        group.len += 1;
+        if group.len == GROUP {
+            self.middle.prefetch(image);
+            self.oldest.apply(image, notes);
+            std::mem::swap(&mut self.oldest, &mut self.middle);
+            std::mem::swap(&mut self.middle, &mut self.newest);
+        }
+    }
+
+    /// Applies every record held, oldest first.
+    fn flush(&mut self, image: &mut MetadataImage, notes: &mut dyn FnMut(Note)) {
+        self.middle.prefetch(image);
+        self.newest.prefetch(image);
+        self.oldest.apply(image, notes);
+        self.middle.apply(image, notes);
+        self.newest.apply(image, notes);
+    }
 }
 
 /// Replays files into an image.
 pub struct Loader {
     image: MetadataImage,
-    /// Applied before anything else happens: before the next item of the
-    /// file is handled, and at the file's end.
-    deferred: Deferred,
+    /// Records read ahead of the image; applied before anything else that
+    /// touches the image or reports a note, and at each file's end.
+    window: Window,
     /// Records below this offset were already applied (from a snapshot or
     /// an earlier segment) and are skipped.
     next_offset: i64,
@@ -230,7 +317,7 @@ impl Loader {
     pub fn new() -> Loader {
         Loader {
             image: MetadataImage::new(),
-            deferred: Deferred::default(),
+            window: Window::default(),
             next_offset: i64::MIN,
             transaction: None,
             loaded_any: false,
@@ -292,7 +379,7 @@ impl Loader {
             self.on_item(item, &path_rc, &mut skipped, notes);
             ControlFlow::Continue(())
         });
-        self.apply_deferred(notes);
+        self.flush(notes);
         read?;
         if skipped > 0 {
             notes(Note::Skipped {
@@ -312,7 +399,7 @@ impl Loader {
     /// The image, once every file is loaded. A transaction still open is
     /// reported and its records left out, as Kafka never publishes them.
     pub fn finish(mut self, notes: &mut dyn FnMut(Note)) -> MetadataImage {
-        self.apply_deferred(notes);
+        self.flush(notes);
         if let Some(t) = self.transaction.take() {
             notes(Note::OpenTransaction {
                 path: t.path.to_path_buf(),
@@ -335,10 +422,13 @@ impl Loader {
         skipped: &mut u64,
         notes: &mut dyn FnMut(Note),
     ) {
-        // An intact batch's header changes nothing the change depends on,
-        // and most batches hold one or two records: the change waits on.
-        if !matches!(&item, Item::Batch(batch) if batch.crc_valid) {
-            self.apply_deferred(notes);
+        // An intact batch's header changes nothing the held records depend
+        // on, and most batches hold one or two records: they wait on. A
+        // record flushes them only if it must.
+        if !matches!(&item, Item::Record(_))
+            && !matches!(&item, Item::Batch(batch) if batch.crc_valid)
+        {
+            self.flush(notes);
         }
         match item {
             Item::Batch(batch) => {
@@ -406,11 +496,14 @@ impl Loader {
                         let schema = plan.schema;
                         self.on_metadata(schema, doc.root(schema), value, r.offset, path, notes);
                     }
-                    Payload::Undecodable { error, .. } => notes(Note::Undecodable {
-                        path: path.to_path_buf(),
-                        offset: r.offset,
-                        error: error.to_string(),
-                    }),
+                    Payload::Undecodable { error, .. } => {
+                        self.flush(notes);
+                        notes(Note::Undecodable {
+                            path: path.to_path_buf(),
+                            offset: r.offset,
+                            error: error.to_string(),
+                        })
+                    }
                     // Nodes were asked for: metadata is never only framed.
                     Payload::Framed { .. } | Payload::Control { .. } | Payload::Raw => {}
                 }
@@ -438,6 +531,20 @@ impl Loader {
             Kind::Metadata { api_key, .. } => api_key,
             Kind::Control { .. } => return,
         };
+        if self.transaction.is_none() {
+            let slot = self.window.newest.next();
+            if slot.record.read(schema, root) {
+                slot.path = path.clone();
+                slot.offset = offset;
+                self.window.push(&mut self.image, notes);
+                return;
+            }
+            // Changes nothing, and cannot fail: the records held wait on.
+            if api_key == NO_OP {
+                return;
+            }
+            self.flush(notes);
+        }
         let problem = |problem| Note::Transaction {
             path: path.to_path_buf(),
             offset,
@@ -473,9 +580,7 @@ impl Loader {
                     value: value.to_vec(),
                 }),
                 None => {
-                    if self.deferred.change.read(schema, root) {
-                        self.defer(path, offset, notes);
-                    } else if let Err(error) = apply::apply(&mut self.image, schema, root) {
+                    if let Err(error) = apply::apply(&mut self.image, schema, root) {
                         notes(Note::NotApplied {
                             path: path.to_path_buf(),
                             offset,
@@ -488,31 +593,9 @@ impl Loader {
         }
     }
 
-    /// Applies the change just read after the next record is decoded,
-    /// with its partition's line on the way meanwhile; at once when the
-    /// image has no such partition (the error is reported in order either
-    /// way). Nothing may be waiting already.
-    fn defer(&mut self, path: &Rc<Path>, offset: i64, notes: &mut dyn FnMut(Note)) {
-        self.deferred.path = Some(path.clone());
-        self.deferred.offset = offset;
-        match self.deferred.change.target(&self.image) {
-            Some(partition) => partition.prefetch(),
-            None => self.apply_deferred(notes),
-        }
-    }
-
-    fn apply_deferred(&mut self, notes: &mut dyn FnMut(Note)) {
-        let Some(path) = self.deferred.path.take() else {
-            return;
-        };
-        if let Err(error) = self.deferred.change.apply(&mut self.image) {
-            notes(Note::NotApplied {
-                path: path.to_path_buf(),
-                offset: self.deferred.offset,
-                record: table::PARTITION_CHANGE.type_name(),
-                error,
-            });
-        }
+    /// Applies the records held in the window.
+    fn flush(&mut self, notes: &mut dyn FnMut(Note)) {
+        self.window.flush(&mut self.image, notes);
     }
 
     /// Applies a transaction's records now that its end marker came.

@@ -11,6 +11,7 @@ pub mod huge_pages;
 pub mod load;
 pub mod names;
 pub mod partition;
+pub mod topic_map;
 
 use std::collections::{BTreeMap, HashMap};
 use std::hash::{BuildHasherDefault, Hasher};
@@ -18,6 +19,22 @@ use std::hash::{BuildHasherDefault, Hasher};
 pub use apply::ApplyError;
 pub use config::{ConfigData, ConfigResource, Configs};
 pub use partition::{List, Partition, Partitions};
+pub use topic_map::TopicMap;
+
+/// Asks for the cache line holding `value`'s first byte, so that a record
+/// applied a little later finds it there.
+#[inline]
+pub(crate) fn prefetch<T: ?Sized>(value: *const T) {
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: a prefetch is only a hint: it reads nothing the program
+    // sees and cannot fault, and SSE is part of every x86_64.
+    unsafe {
+        use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
+        _mm_prefetch::<_MM_HINT_T0>(value.cast());
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = value;
+}
 
 /// A Kafka Uuid, as stored on the wire.
 pub type Uuid = [u8; 16];
@@ -172,7 +189,7 @@ pub struct ControllerRegistration {
 
 #[derive(Clone, Debug, Default)]
 pub struct Topics {
-    pub by_id: UuidMap<Topic>,
+    pub by_id: TopicMap,
     pub by_name: HashMap<String, Uuid>,
 }
 
@@ -182,12 +199,16 @@ impl Topics {
     }
 }
 
+/// One cache line, as a slot of [`TopicMap`].
 #[derive(Clone, Debug, PartialEq)]
+#[repr(align(64))]
 pub struct Topic {
     pub id: Uuid,
-    pub name: String,
+    pub name: Box<str>,
     pub partitions: Partitions,
 }
+
+const _: () = assert!(std::mem::size_of::<Option<Topic>>() == 64);
 
 /// A client quota entity: (entity type, name) pairs sorted by type; a `None`
 /// name is the default entity of that type.

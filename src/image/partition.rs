@@ -275,13 +275,7 @@ impl Partition {
     /// Asks for this partition's cache line without waiting for it, so
     /// that a change applied a little later finds it loaded.
     pub fn prefetch(&self) {
-        #[cfg(target_arch = "x86_64")]
-        // SAFETY: a prefetch is only a hint: it reads nothing the program
-        // sees and cannot fault, and SSE is part of every x86_64.
-        unsafe {
-            use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
-            _mm_prefetch::<_MM_HINT_T0>((self as *const Partition).cast());
-        }
+        super::prefetch(self);
     }
 
     fn inline_range(&self, list: List) -> std::ops::Range<usize> {

@@ -6,15 +6,37 @@
 //! after the other (its control bytes, then its entry) before the
 //! partition's.
 
+use std::collections::hash_map::RandomState;
+use std::hash::{BuildHasher, Hasher};
+
 use super::{Topic, Uuid};
 
 /// Open addressing with linear probing; topics inline in their slots.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct TopicMap {
     /// A power of two long (or empty), at most three quarters full, so a
     /// probe always meets an empty slot. A slot is one cache line.
     slots: Vec<Option<Topic>>,
     len: usize,
+    /// Mixed into every id, different in every process: a log cannot be
+    /// crafted to put its topics on one probe sequence, which would make
+    /// loading quadratic.
+    seed: [u64; 2],
+}
+
+impl Default for TopicMap {
+    fn default() -> TopicMap {
+        let random = |n: u64| {
+            let mut hasher = RandomState::new().build_hasher();
+            hasher.write_u64(n);
+            hasher.finish()
+        };
+        TopicMap {
+            slots: Vec::new(),
+            len: 0,
+            seed: [random(0), random(1)],
+        }
+    }
 }
 
 impl TopicMap {
@@ -26,14 +48,15 @@ impl TopicMap {
         self.len == 0
     }
 
-    /// Where `id`'s probe starts. Uuids are random already: this mixes them
-    /// only so that ids differing in few bits spread (a log crafted to
-    /// collide can only make loading slower).
+    /// Where `id`'s probe starts: the id's halves, each mixed with a seed,
+    /// multiplied, and the product's halves folded together (as foldhash
+    /// does), so every bit of the id reaches the low bits used.
     fn home(&self, id: &Uuid) -> usize {
         let (a, b) = id.split_at(8);
         let word = |w: &[u8]| u64::from_le_bytes(w.try_into().unwrap_or_default());
-        let hash = (word(a) ^ word(b).rotate_left(32)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
-        (hash >> 32) as usize & (self.slots.len() - 1)
+        let product = u128::from(word(a) ^ self.seed[0]) * u128::from(word(b) ^ self.seed[1]);
+        let hash = product as u64 ^ (product >> 64) as u64;
+        hash as usize & (self.slots.len() - 1)
     }
 
     fn find(&self, id: &Uuid) -> Option<usize> {
@@ -149,7 +172,8 @@ mod tests {
         }
     }
 
-    /// Ids whose probes start close together, so that removals move slots.
+    /// Ids of which up to 90 live in a table of 128 slots: probes run into
+    /// one another, so that removals move slots.
     fn id(i: u8) -> Uuid {
         let mut id = [0; 16];
         id[0] = i % 7;

@@ -394,3 +394,18 @@ fn cat_json_and_ls_long_show_what_kafka_cannot() {
         "{table}"
     );
 }
+
+/// What a progress bar counts: the bytes of the files a directory replays
+/// (the snapshot and the segment after it, not the segment it replaces).
+#[test]
+fn input_bytes_counts_the_files_a_directory_replays() {
+    use kraftlog::image::load::input_bytes;
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/__cluster_metadata-0");
+    let size = |name: &str| std::fs::metadata(dir.join(name)).unwrap().len();
+    let snapshot = size("00000000000000000026-0000000001.checkpoint");
+    let after = size("00000000000000000026.log");
+    assert!(size("00000000000000000000.log") > 0);
+    assert_eq!(input_bytes(&dir), snapshot + after);
+    assert_eq!(input_bytes(&dir.join("00000000000000000026.log")), after);
+    assert_eq!(input_bytes(&dir.join("no-such-file")), 0);
+}

@@ -12,7 +12,7 @@ use std::process::ExitCode;
 use clap::Parser;
 use kraftlog::error;
 use kraftlog::image::MetadataImage;
-use kraftlog::image::load::Loader;
+use kraftlog::image::load::{Loader, input_bytes};
 use kraftlog::shell::repl::{self, Lines, Terminal};
 use kraftlog::shell::{Context, Flow, Shell, parse_words};
 use kraftlog::tree::Node;
@@ -45,7 +45,17 @@ fn main() -> ExitCode {
 
 fn run(args: Args) -> io::Result<ExitCode> {
     let mut loader = Loader::new();
-    let mut report = |note| eprintln!("kshell: {note}");
+    let bar = io::stderr().is_terminal();
+    if bar {
+        loader.show_progress(args.snapshots.iter().map(|p| input_bytes(p)).sum());
+    }
+    let mut report = |note| {
+        if bar {
+            // Erase the progress bar's line, if one is drawn.
+            eprint!("\r\x1b[K");
+        }
+        eprintln!("kshell: {note}")
+    };
     for path in &args.snapshots {
         if let Err(e) = loader.load_path(path, &mut report) {
             eprintln!("kshell: {}: {e}", path.display());

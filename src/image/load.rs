@@ -19,6 +19,7 @@ use super::{ApplyError, MetadataImage, Provenance, apply};
 use crate::batch::{Compression, Damage, Mode};
 use crate::files::{self, BOOTSTRAP_FILE, FileKind};
 use crate::metadata::decode_metadata_value;
+use crate::output::progress::Progress;
 use crate::schema::{Decoded, Kind, NodeRef, Schema};
 use crate::stream::{Decoder, Item, Payload, ReadOptions, read_file};
 
@@ -305,6 +306,8 @@ pub struct Loader {
     /// Whether the records of the current batch are skipped (bad CRC).
     skip_batch: bool,
     huge_pages: HugePages,
+    /// A bar on stderr while big inputs load (off unless asked for).
+    progress: Progress,
 }
 
 impl Default for Loader {
@@ -324,7 +327,16 @@ impl Loader {
             in_bootstrap: false,
             skip_batch: false,
             huge_pages: HugePages::start(),
+            progress: Progress::new(0, false),
         }
+    }
+
+    /// Draws a progress bar on stderr while loading inputs of `total`
+    /// bytes ([`input_bytes`]), if they are big enough to need one. A
+    /// note printed meanwhile should erase the bar's line first; the bar
+    /// comes back at its next step, and is erased when the loader is done.
+    pub fn show_progress(&mut self, total: u64) {
+        self.progress = Progress::new(total, true);
     }
 
     /// Loads a file, or a directory as [`replay_plan`] lays it out.
@@ -380,6 +392,8 @@ impl Loader {
             ControlFlow::Continue(())
         });
         self.flush(notes);
+        self.progress
+            .finish_input(path.metadata().map_or(0, |m| m.len()));
         read?;
         if skipped > 0 {
             notes(Note::Skipped {
@@ -432,6 +446,7 @@ impl Loader {
         }
         match item {
             Item::Batch(batch) => {
+                self.progress.at(batch.position);
                 self.huge_pages.follow();
                 self.skip_batch = !batch.crc_valid;
                 if self.skip_batch {
@@ -617,6 +632,17 @@ impl Loader {
             }
         }
         self.image.provenance = t.provenance;
+    }
+}
+
+/// The bytes that loading `path` reads: the file's, or those of the files
+/// a directory replays (for a progress bar; 0 where unreadable).
+pub fn input_bytes(path: &Path) -> u64 {
+    let size = |file: &Path| file.metadata().map_or(0, |m| m.len());
+    if path.is_dir() {
+        replay_plan(path).map_or(0, |files| files.iter().map(|f| size(f)).sum())
+    } else {
+        size(path)
     }
 }
 

@@ -9,6 +9,7 @@
 use std::borrow::Cow;
 use std::fmt;
 
+use super::config::name_hash;
 use super::partition::Buffer;
 use super::{
     BrokerRegistration, ConfigResource, ControllerRegistration, DelegationToken, Endpoint,
@@ -724,6 +725,8 @@ const CONFIG_VALUE: At = At::new(&table::CONFIG, "value");
 struct ConfigChange {
     resource_type: i8,
     resource_name: String,
+    /// The resource name's [`name_hash`], found as the record is read.
+    name_hash: u64,
     key: String,
     value: String,
     /// Whether the value is null (or not UTF-8): the key is deleted.
@@ -739,6 +742,7 @@ impl ConfigChange {
         }
         self.resource_type = r.int(CONFIG_RESOURCE_TYPE) as i8;
         copy(&mut self.resource_name, r.str(CONFIG_RESOURCE_NAME));
+        self.name_hash = name_hash(&self.resource_name);
         copy(&mut self.key, r.str(CONFIG_NAME));
         self.delete = !copy(&mut self.value, r.str(CONFIG_VALUE));
     }
@@ -752,9 +756,14 @@ impl ConfigChange {
 
     fn apply(&self, image: &mut MetadataImage) -> Result<(), ApplyError> {
         if self.delete {
-            image.configs.delete(self.resource(), &self.key);
+            image
+                .configs
+                .delete_hashed(self.resource(), self.name_hash, &self.key);
         } else {
-            image.configs.set(self.resource(), &self.key, &self.value);
+            let (hash, key) = (self.name_hash, &self.key);
+            image
+                .configs
+                .set_hashed(self.resource(), hash, key, &self.value);
         }
         Ok(())
     }
@@ -810,10 +819,18 @@ impl Delayed {
     }
 
     /// Asks for the first memory applying this will read, as `image` is
-    /// now, where that needs no read: a partition change's topic slot.
+    /// now, where that needs no read: a partition change's topic slot, a
+    /// config record's resource slot.
     pub fn prefetch_first(&self, image: &MetadataImage) {
-        if let DelayedKind::PartitionChange = self.kind {
-            image.topics.by_id.prefetch(&self.change.topic_id);
+        match self.kind {
+            DelayedKind::PartitionChange => image.topics.by_id.prefetch(&self.change.topic_id),
+            DelayedKind::Config => {
+                let config = &self.config;
+                image
+                    .configs
+                    .prefetch_slot(config.resource_type, config.name_hash);
+            }
+            DelayedKind::ProducerIds => {}
         }
     }
 
@@ -824,7 +841,12 @@ impl Delayed {
     pub fn prefetch(&self, image: &MetadataImage) {
         match self.kind {
             DelayedKind::PartitionChange => self.change.prefetch(image),
-            DelayedKind::Config => image.configs.prefetch(self.config.resource()),
+            DelayedKind::Config => {
+                let config = &self.config;
+                image
+                    .configs
+                    .prefetch(config.resource_type, config.name_hash);
+            }
             DelayedKind::ProducerIds => {}
         }
     }

@@ -7,9 +7,9 @@
 //! strings cost a trip to memory per map and per string.
 
 use std::collections::BTreeMap;
-use std::hash::{BuildHasher, BuildHasherDefault};
-
-use super::{FastHasher, FastMap};
+use std::collections::hash_map::RandomState;
+use std::hash::BuildHasher;
+use std::sync::OnceLock;
 
 /// Resources by type code, then name. Resources with no keys are dropped.
 #[derive(Clone, Debug, Default)]
@@ -33,85 +33,176 @@ pub struct ConfigData {
     buf: Vec<u8>,
 }
 
-/// The resources of one type.
-///
-/// Keyed by their name's 64-bit hash, so that finding a resource compares
-/// hashes in the table and reads only its own buffer: keyed by name, a
-/// probe read the buffer of every candidate it compared.
+/// The resources of one type, in a table of our own: open addressing
+/// with linear probing, each slot the name's hash and the resource's
+/// buffer. Where a resource's slot lies follows from its name's hash
+/// alone, so the loader can ask for the slot's memory as soon as it has
+/// read a record ([`Configs::prefetch_slot`]), and a few records later for
+/// the buffer ([`Configs::prefetch`]): in a `HashMap` finding the buffer
+/// was two trips to memory one after the other (control bytes, entry)
+/// before the buffer's. A probe compares hashes, and reads the buffer only
+/// of a resource whose hash matches.
 #[derive(Clone, Debug, Default)]
 struct ByName {
-    by_hash: FastMap<u64, ConfigData>,
-    /// Resources whose name hashes like one already in `by_hash`, by name
-    /// (only a log crafted to collide has any).
-    collided: BTreeMap<Box<[u8]>, ConfigData>,
+    /// A power of two long (or empty), at most three quarters full, so a
+    /// probe always meets an empty slot. Two slots to a cache line.
+    slots: Vec<Option<Slot>>,
+    len: usize,
 }
 
-fn name_hash(name: &[u8]) -> u64 {
-    BuildHasherDefault::<FastHasher>::default().hash_one(name)
+#[derive(Clone, Debug)]
+struct Slot {
+    hash: u64,
+    data: ConfigData,
+}
+
+/// A resource name's hash, keyed differently in every process (SipHash
+/// with `RandomState`'s keys): a log cannot be crafted to put its
+/// resources on one probe sequence, which would make loading quadratic.
+/// Names that hash alike anyway are told apart by comparing them.
+pub fn name_hash(name: &str) -> u64 {
+    static KEYS: OnceLock<RandomState> = OnceLock::new();
+    KEYS.get_or_init(RandomState::new).hash_one(name.as_bytes())
 }
 
 impl ByName {
-    fn get(&self, name: &[u8]) -> Option<&ConfigData> {
-        match self.by_hash.get(&name_hash(name)) {
-            Some(data) if data.name_bytes() == name => Some(data),
-            _ => self.collided.get(name),
-        }
+    fn home(&self, hash: u64) -> usize {
+        hash as usize & (self.slots.len() - 1)
     }
 
-    fn get_mut(&mut self, name: &[u8]) -> Option<&mut ConfigData> {
-        match self.by_hash.get_mut(&name_hash(name)) {
-            Some(data) if data.name_bytes() == name => Some(data),
-            _ => self.collided.get_mut(name),
+    /// The first slot on `hash`'s probe whose resource `is` picks.
+    fn probe(&self, hash: u64, is: impl Fn(&Slot) -> bool) -> Option<usize> {
+        if self.slots.is_empty() {
+            return None;
         }
-    }
-
-    fn insert(&mut self, data: ConfigData) {
-        match self.by_hash.entry(name_hash(data.name_bytes())) {
-            std::collections::hash_map::Entry::Vacant(slot) => {
-                slot.insert(data);
-            }
-            std::collections::hash_map::Entry::Occupied(_) => {
-                self.collided.insert(data.name_bytes().into(), data);
+        let mask = self.slots.len() - 1;
+        let mut i = self.home(hash);
+        loop {
+            match &self.slots[i] {
+                None => return None,
+                Some(slot) if is(slot) => return Some(i),
+                Some(_) => i = (i + 1) & mask,
             }
         }
     }
 
-    fn remove(&mut self, name: &[u8]) {
-        let hash = name_hash(name);
-        if self
-            .by_hash
-            .get(&hash)
-            .is_some_and(|data| data.name_bytes() == name)
-        {
-            self.by_hash.remove(&hash);
-        } else {
-            self.collided.remove(name);
+    fn find(&self, hash: u64, name: &[u8]) -> Option<usize> {
+        self.probe(hash, |slot| {
+            slot.hash == hash && slot.data.name_bytes() == name
+        })
+    }
+
+    fn get(&self, hash: u64, name: &[u8]) -> Option<&ConfigData> {
+        let i = self.find(hash, name)?;
+        self.slots[i].as_ref().map(|slot| &slot.data)
+    }
+
+    fn get_mut(&mut self, hash: u64, name: &[u8]) -> Option<&mut ConfigData> {
+        let i = self.find(hash, name)?;
+        self.slots[i].as_mut().map(|slot| &mut slot.data)
+    }
+
+    /// Asks for the memory of `hash`'s slot and the one after it (three
+    /// quarters full, a probe often goes on).
+    fn prefetch_slot(&self, hash: u64) {
+        if !self.slots.is_empty() {
+            let home = self.home(hash);
+            super::prefetch(&self.slots[home]);
+            super::prefetch(&self.slots[(home + 1) & (self.slots.len() - 1)]);
+        }
+    }
+
+    /// The first resource on `hash`'s probe whose hash it is, without
+    /// comparing names (that would wait for its buffer).
+    fn first_with(&self, hash: u64) -> Option<&ConfigData> {
+        let i = self.probe(hash, |slot| slot.hash == hash)?;
+        self.slots[i].as_ref().map(|slot| &slot.data)
+    }
+
+    /// Adds a resource whose name is not in the table yet.
+    fn insert(&mut self, hash: u64, data: ConfigData) {
+        if (self.len + 1) * 4 > self.slots.len() * 3 {
+            self.grow();
+        }
+        let mask = self.slots.len() - 1;
+        let mut i = self.home(hash);
+        while self.slots[i].is_some() {
+            i = (i + 1) & mask;
+        }
+        self.slots[i] = Some(Slot { hash, data });
+        self.len += 1;
+    }
+
+    fn grow(&mut self) {
+        let size = (self.slots.len() * 2).max(16);
+        let old = std::mem::replace(&mut self.slots, (0..size).map(|_| None).collect());
+        self.len = 0;
+        for slot in old.into_iter().flatten() {
+            self.insert(slot.hash, slot.data);
+        }
+    }
+
+    /// Removes `name`'s resource, moving back the slots after it that its
+    /// place would cut off from their probe's start.
+    fn remove(&mut self, hash: u64, name: &[u8]) {
+        let Some(mut hole) = self.find(hash, name) else {
+            return;
+        };
+        self.slots[hole] = None;
+        self.len -= 1;
+        let mask = self.slots.len() - 1;
+        let mut i = hole;
+        loop {
+            i = (i + 1) & mask;
+            let Some(slot) = &self.slots[i] else {
+                break;
+            };
+            let home = self.home(slot.hash);
+            // Whether `home` lies cyclically in (hole, i]: then the slot is
+            // still reached from it.
+            let reached = if hole <= i {
+                hole < home && home <= i
+            } else {
+                hole < home || home <= i
+            };
+            if !reached {
+                self.slots[hole] = self.slots[i].take();
+                hole = i;
+            }
         }
     }
 
     fn is_empty(&self) -> bool {
-        self.by_hash.is_empty() && self.collided.is_empty()
+        self.len == 0
     }
 
     fn iter(&self) -> impl Iterator<Item = &ConfigData> {
-        self.by_hash.values().chain(self.collided.values())
+        self.slots.iter().flatten().map(|slot| &slot.data)
     }
 }
 
 impl Configs {
     pub fn get(&self, resource: ConfigResource<'_>) -> Option<&ConfigData> {
         let by_name = self.0.get(&resource.resource_type)?;
-        by_name.get(resource.name.as_bytes())
+        by_name.get(name_hash(resource.name), resource.name.as_bytes())
     }
 
-    /// Asks for `resource`'s buffer, if it has one (its first lines: a
-    /// key is found by reading up to it): a hint ahead of [`Configs::set`]
-    /// or [`Configs::delete`].
-    pub fn prefetch(&self, resource: ConfigResource<'_>) {
+    /// Asks for the slot of the resource of type `resource_type` whose
+    /// name hashes to `hash` ([`name_hash`]): a hint ahead of
+    /// [`Configs::prefetch`], which needs nothing read.
+    pub fn prefetch_slot(&self, resource_type: i8, hash: u64) {
+        if let Some(by_name) = self.0.get(&resource_type) {
+            by_name.prefetch_slot(hash);
+        }
+    }
+
+    /// Asks for the buffer of the resource whose name hashes to `hash`, if
+    /// it has one (its first lines: a key is found by reading up to it): a
+    /// hint ahead of [`Configs::set_hashed`] or [`Configs::delete_hashed`].
+    pub fn prefetch(&self, resource_type: i8, hash: u64) {
         const LINES: usize = 4;
-        // The name is not compared: that would wait for the buffer.
-        let by_hash = self.0.get(&resource.resource_type).map(|b| &b.by_hash);
-        if let Some(data) = by_hash.and_then(|b| b.get(&name_hash(resource.name.as_bytes()))) {
+        let by_name = self.0.get(&resource_type);
+        if let Some(data) = by_name.and_then(|b| b.first_with(hash)) {
             for line in data.buf.chunks(64).take(LINES) {
                 super::prefetch(line.as_ptr());
             }
@@ -133,35 +224,49 @@ impl Configs {
 
     /// Sets `key` to `value`.
     pub fn set(&mut self, resource: ConfigResource<'_>, key: &str, value: &str) {
+        self.set_hashed(resource, name_hash(resource.name), key, value);
+    }
+
+    /// [`Configs::set`], with the name's [`name_hash`] already known.
+    pub fn set_hashed(&mut self, resource: ConfigResource<'_>, hash: u64, key: &str, value: &str) {
         let by_name = self.0.entry(resource.resource_type).or_default();
-        match by_name.get_mut(resource.name.as_bytes()) {
+        match by_name.get_mut(hash, resource.name.as_bytes()) {
             Some(data) => data.set(key, value),
             None => {
                 let mut data = ConfigData::new(resource.name);
                 data.set(key, value);
-                by_name.insert(data);
+                by_name.insert(hash, data);
             }
         }
     }
 
     /// Removes `key`, and the resource once it has no keys left.
     pub fn delete(&mut self, resource: ConfigResource<'_>, key: &str) {
+        self.delete_hashed(resource, name_hash(resource.name), key);
+    }
+
+    /// [`Configs::delete`], with the name's [`name_hash`] already known.
+    pub fn delete_hashed(&mut self, resource: ConfigResource<'_>, hash: u64, key: &str) {
         let Some(by_name) = self.0.get_mut(&resource.resource_type) else {
             return;
         };
-        let Some(data) = by_name.get_mut(resource.name.as_bytes()) else {
+        let Some(data) = by_name.get_mut(hash, resource.name.as_bytes()) else {
             return;
         };
         data.remove(key);
         if data.is_empty() {
-            self.remove(resource);
+            self.remove_hashed(resource, hash);
         }
     }
 
     /// Removes a resource and all its keys.
     pub fn remove(&mut self, resource: ConfigResource<'_>) {
+        self.remove_hashed(resource, name_hash(resource.name));
+    }
+
+    fn remove_hashed(&mut self, resource: ConfigResource<'_>, hash: u64) {
         if let Some(by_name) = self.0.get_mut(&resource.resource_type) {
-            by_name.remove(resource.name.as_bytes());
+            by_name.remove(hash, resource.name.as_bytes());
             if by_name.is_empty() {
                 self.0.remove(&resource.resource_type);
             }
@@ -326,22 +431,50 @@ mod tests {
         assert!(configs.0.is_empty());
     }
 
+    /// Names in a table small enough that probes run into one another,
+    /// some given the same hash on purpose (as if they collided), against
+    /// a map: sets, deletes and removals, then every name looked up.
     #[test]
-    fn names_that_hash_alike_are_kept_apart() {
+    fn the_table_matches_a_map() {
+        let name = |i: u32| format!("n{i}");
+        // Names 0-9 share a hash; the rest hash apart.
+        let hash = |i: u32| if i < 10 { 7 } else { name_hash(&name(i)) };
         let mut by_name = ByName::default();
-        let a = ConfigData::new("a");
-        let mut b = ConfigData::new("b");
-        b.set("k", "v");
-        by_name.insert(a.clone());
-        // As if "b" hashed like "a": it goes to the side map.
-        by_name.collided.insert(b.name_bytes().into(), b.clone());
-        assert_eq!(by_name.get(b"a"), Some(&a));
-        assert_eq!(by_name.get(b"b"), Some(&b));
-        by_name.remove(b"a");
-        assert_eq!(by_name.get(b"b"), Some(&b));
-        assert!(by_name.get_mut(b"a").is_none());
-        by_name.remove(b"b");
-        assert!(by_name.is_empty());
+        let mut model: BTreeMap<String, String> = BTreeMap::new();
+        let mut state = 12345u32;
+        for step in 0..6000u32 {
+            state = state.wrapping_mul(1_103_515_245).wrapping_add(12345);
+            let i = (state >> 16) % 60;
+            let (n, h) = (name(i), hash(i));
+            if (state >> 8).is_multiple_of(3) {
+                by_name.remove(h, n.as_bytes());
+                model.remove(&n);
+            } else if let Some(data) = by_name.get_mut(h, n.as_bytes()) {
+                data.set("k", &step.to_string());
+                model.insert(n, step.to_string());
+            } else {
+                let mut data = ConfigData::new(&n);
+                data.set("k", &step.to_string());
+                by_name.insert(h, data);
+                model.insert(n, step.to_string());
+            }
+            assert_eq!(by_name.len, model.len());
+            assert!(by_name.len * 4 <= by_name.slots.len() * 3);
+            for j in 0..60 {
+                let found = by_name.get(hash(j), name(j).as_bytes());
+                assert_eq!(
+                    found.and_then(|d| d.get("k")),
+                    model.get(&name(j)).map(String::as_str)
+                );
+                if let Some(data) = found {
+                    assert!(by_name.first_with(hash(j)).is_some());
+                    assert_eq!(data.name(), name(j));
+                }
+            }
+        }
+        let mut names: Vec<&str> = by_name.iter().map(ConfigData::name).collect();
+        names.sort();
+        assert_eq!(names, model.keys().map(String::as_str).collect::<Vec<_>>());
     }
 
     #[test]

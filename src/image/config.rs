@@ -11,6 +11,8 @@ use std::collections::hash_map::RandomState;
 use std::hash::BuildHasher;
 use std::sync::OnceLock;
 
+use super::probe_table::ProbeTable;
+
 /// Resources by type code, then name. Resources with no keys are dropped.
 #[derive(Clone, Debug, Default)]
 pub struct Configs(BTreeMap<i8, ByName>);
@@ -33,21 +35,16 @@ pub struct ConfigData {
     buf: Vec<u8>,
 }
 
-/// The resources of one type, in a table of our own: open addressing
-/// with linear probing, each slot the name's hash and the resource's
-/// buffer. Where a resource's slot lies follows from its name's hash
-/// alone, so the loader can ask for the slot's memory as soon as it has
-/// read a record ([`Configs::prefetch_slot`]), and a few records later for
-/// the buffer ([`Configs::prefetch`]): in a `HashMap` finding the buffer
-/// was two trips to memory one after the other (control bytes, entry)
-/// before the buffer's. A probe compares hashes, and reads the buffer only
-/// of a resource whose hash matches.
+/// The resources of one type, in a [`ProbeTable`], each slot the name's
+/// hash and the resource's buffer. Where a resource's slot lies follows
+/// from its name's hash alone, so the loader can ask for the slot's memory
+/// as soon as it has read a record ([`Configs::prefetch_slot`]), and a few
+/// records later for the buffer ([`Configs::prefetch`]). A probe compares
+/// hashes, and reads the buffer only of a resource whose hash matches.
 #[derive(Clone, Debug, Default)]
 struct ByName {
-    /// A power of two long (or empty), at most three quarters full, so a
-    /// probe always meets an empty slot. Two slots to a cache line.
-    slots: Vec<Option<Slot>>,
-    len: usize,
+    /// Two slots to a cache line.
+    table: ProbeTable<Slot>,
 }
 
 #[derive(Clone, Debug)]
@@ -66,118 +63,50 @@ pub fn name_hash(name: &str) -> u64 {
 }
 
 impl ByName {
-    fn home(&self, hash: u64) -> usize {
-        hash as usize & (self.slots.len() - 1)
-    }
-
-    /// The first slot on `hash`'s probe whose resource `is` picks.
-    fn probe(&self, hash: u64, is: impl Fn(&Slot) -> bool) -> Option<usize> {
-        if self.slots.is_empty() {
-            return None;
-        }
-        let mask = self.slots.len() - 1;
-        let mut i = self.home(hash);
-        loop {
-            match &self.slots[i] {
-                None => return None,
-                Some(slot) if is(slot) => return Some(i),
-                Some(_) => i = (i + 1) & mask,
-            }
-        }
-    }
-
-    fn find(&self, hash: u64, name: &[u8]) -> Option<usize> {
-        self.probe(hash, |slot| {
-            slot.hash == hash && slot.data.name_bytes() == name
-        })
-    }
-
     fn get(&self, hash: u64, name: &[u8]) -> Option<&ConfigData> {
-        let i = self.find(hash, name)?;
-        self.slots[i].as_ref().map(|slot| &slot.data)
+        let slot = self.table.get(hash, |slot| slot.is(hash, name))?;
+        Some(&slot.data)
     }
 
     fn get_mut(&mut self, hash: u64, name: &[u8]) -> Option<&mut ConfigData> {
-        let i = self.find(hash, name)?;
-        self.slots[i].as_mut().map(|slot| &mut slot.data)
+        let slot = self.table.get_mut(hash, |slot| slot.is(hash, name))?;
+        Some(&mut slot.data)
     }
 
-    /// Asks for the memory of `hash`'s slot and the one after it (three
-    /// quarters full, a probe often goes on).
     fn prefetch_slot(&self, hash: u64) {
-        if !self.slots.is_empty() {
-            let home = self.home(hash);
-            super::prefetch(&self.slots[home]);
-            super::prefetch(&self.slots[(home + 1) & (self.slots.len() - 1)]);
-        }
+        self.table.prefetch(hash);
     }
 
     /// The first resource on `hash`'s probe whose hash it is, without
     /// comparing names (that would wait for its buffer).
     fn first_with(&self, hash: u64) -> Option<&ConfigData> {
-        let i = self.probe(hash, |slot| slot.hash == hash)?;
-        self.slots[i].as_ref().map(|slot| &slot.data)
+        let slot = self.table.get(hash, |slot| slot.hash == hash)?;
+        Some(&slot.data)
     }
 
     /// Adds a resource whose name is not in the table yet.
     fn insert(&mut self, hash: u64, data: ConfigData) {
-        if (self.len + 1) * 4 > self.slots.len() * 3 {
-            self.grow();
-        }
-        let mask = self.slots.len() - 1;
-        let mut i = self.home(hash);
-        while self.slots[i].is_some() {
-            i = (i + 1) & mask;
-        }
-        self.slots[i] = Some(Slot { hash, data });
-        self.len += 1;
+        self.table
+            .insert_new(hash, Slot { hash, data }, |slot| slot.hash);
     }
 
-    fn grow(&mut self) {
-        let size = (self.slots.len() * 2).max(16);
-        let old = std::mem::replace(&mut self.slots, (0..size).map(|_| None).collect());
-        self.len = 0;
-        for slot in old.into_iter().flatten() {
-            self.insert(slot.hash, slot.data);
-        }
-    }
-
-    /// Removes `name`'s resource, moving back the slots after it that its
-    /// place would cut off from their probe's start.
     fn remove(&mut self, hash: u64, name: &[u8]) {
-        let Some(mut hole) = self.find(hash, name) else {
-            return;
-        };
-        self.slots[hole] = None;
-        self.len -= 1;
-        let mask = self.slots.len() - 1;
-        let mut i = hole;
-        loop {
-            i = (i + 1) & mask;
-            let Some(slot) = &self.slots[i] else {
-                break;
-            };
-            let home = self.home(slot.hash);
-            // Whether `home` lies cyclically in (hole, i]: then the slot is
-            // still reached from it.
-            let reached = if hole <= i {
-                hole < home && home <= i
-            } else {
-                hole < home || home <= i
-            };
-            if !reached {
-                self.slots[hole] = self.slots[i].take();
-                hole = i;
-            }
-        }
+        self.table
+            .remove(hash, |slot| slot.is(hash, name), |slot| slot.hash);
     }
 
     fn is_empty(&self) -> bool {
-        self.len == 0
+        self.table.is_empty()
     }
 
     fn iter(&self) -> impl Iterator<Item = &ConfigData> {
-        self.slots.iter().flatten().map(|slot| &slot.data)
+        self.table.iter().map(|slot| &slot.data)
+    }
+}
+
+impl Slot {
+    fn is(&self, hash: u64, name: &[u8]) -> bool {
+        self.hash == hash && self.data.name_bytes() == name
     }
 }
 
@@ -458,8 +387,8 @@ mod tests {
                 by_name.insert(h, data);
                 model.insert(n, step.to_string());
             }
-            assert_eq!(by_name.len, model.len());
-            assert!(by_name.len * 4 <= by_name.slots.len() * 3);
+            assert_eq!(by_name.table.len(), model.len());
+            assert!(by_name.table.within_load());
             for j in 0..60 {
                 let found = by_name.get(hash(j), name(j).as_bytes());
                 assert_eq!(

@@ -11,6 +11,7 @@ pub mod huge_pages;
 pub mod load;
 pub mod names;
 pub mod partition;
+pub mod probe_table;
 pub mod topic_map;
 
 use std::collections::{BTreeMap, HashMap};

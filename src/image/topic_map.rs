@@ -1,23 +1,19 @@
-//! Topics by id, in a table of our own: where a topic's slot lies follows
+//! Topics by id, in a [`ProbeTable`]: where a topic's slot lies follows
 //! from its id alone, so the loader can ask for the slot's memory without
 //! reading anything ([`TopicMap::prefetch`]), and a few records later for
 //! the partition it reaches from there. A large image's topics do not stay
-//! in the caches, and in a `HashMap` a lookup is two trips to memory one
-//! after the other (its control bytes, then its entry) before the
-//! partition's.
+//! in the caches.
 
 use std::collections::hash_map::RandomState;
 use std::hash::{BuildHasher, Hasher};
 
+use super::probe_table::ProbeTable;
 use super::{Topic, Uuid};
 
-/// Open addressing with linear probing; topics inline in their slots.
+/// A topic inline in its slot, one cache line.
 #[derive(Clone, Debug)]
 pub struct TopicMap {
-    /// A power of two long (or empty), at most three quarters full, so a
-    /// probe always meets an empty slot. A slot is one cache line.
-    slots: Vec<Option<Topic>>,
-    len: usize,
+    table: ProbeTable<Topic>,
     /// Mixed into every id, different in every process: a log cannot be
     /// crafted to put its topics on one probe sequence, which would make
     /// loading quadratic.
@@ -32,125 +28,74 @@ impl Default for TopicMap {
             hasher.finish()
         };
         TopicMap {
-            slots: Vec::new(),
-            len: 0,
+            table: ProbeTable::default(),
             seed: [random(0), random(1)],
         }
     }
 }
 
+/// `id`'s hash: its halves, each mixed with a seed, multiplied, and the
+/// product's halves folded together (as foldhash does), so every bit of
+/// the id reaches the low bits a probe starts from. Cheaper than SipHash,
+/// and a topic's slot is found on every partition change.
+fn id_hash(seed: [u64; 2], id: &Uuid) -> u64 {
+    let (a, b) = id.split_at(8);
+    let word = |w: &[u8]| u64::from_le_bytes(w.try_into().unwrap_or_default());
+    let product = u128::from(word(a) ^ seed[0]) * u128::from(word(b) ^ seed[1]);
+    product as u64 ^ (product >> 64) as u64
+}
+
 impl TopicMap {
     pub fn len(&self) -> usize {
-        self.len
+        self.table.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.len == 0
+        self.table.is_empty()
     }
 
-    /// Where `id`'s probe starts: the id's halves, each mixed with a seed,
-    /// multiplied, and the product's halves folded together (as foldhash
-    /// does), so every bit of the id reaches the low bits used.
-    fn home(&self, id: &Uuid) -> usize {
-        let (a, b) = id.split_at(8);
-        let word = |w: &[u8]| u64::from_le_bytes(w.try_into().unwrap_or_default());
-        let product = u128::from(word(a) ^ self.seed[0]) * u128::from(word(b) ^ self.seed[1]);
-        let hash = product as u64 ^ (product >> 64) as u64;
-        hash as usize & (self.slots.len() - 1)
-    }
-
-    fn find(&self, id: &Uuid) -> Option<usize> {
-        if self.slots.is_empty() {
-            return None;
-        }
-        let mask = self.slots.len() - 1;
-        let mut i = self.home(id);
-        loop {
-            match &self.slots[i] {
-                None => return None,
-                Some(topic) if topic.id == *id => return Some(i),
-                Some(_) => i = (i + 1) & mask,
-            }
-        }
+    fn hash(&self, id: &Uuid) -> u64 {
+        id_hash(self.seed, id)
     }
 
     pub fn get(&self, id: &Uuid) -> Option<&Topic> {
-        self.slots[self.find(id)?].as_ref()
+        self.table.get(self.hash(id), |topic| topic.id == *id)
     }
 
     pub fn get_mut(&mut self, id: &Uuid) -> Option<&mut Topic> {
-        let i = self.find(id)?;
-        self.slots[i].as_mut()
+        let hash = self.hash(id);
+        self.table.get_mut(hash, |topic| topic.id == *id)
     }
 
     /// Asks for the memory of `id`'s slot: a hint ahead of [`TopicMap::get`].
     pub fn prefetch(&self, id: &Uuid) {
-        if !self.slots.is_empty() {
-            let home = self.home(id);
-            super::prefetch(&self.slots[home]);
-            // Three quarters full, a probe often goes on to the next slot.
-            super::prefetch(&self.slots[(home + 1) & (self.slots.len() - 1)]);
-        }
+        self.table.prefetch(self.hash(id));
     }
 
     /// Adds `topic`, or replaces the one with its id (returned).
     pub fn insert(&mut self, topic: Topic) -> Option<Topic> {
-        if let Some(i) = self.find(&topic.id) {
-            return self.slots[i].replace(topic);
+        if let Some(old) = self.get_mut(&topic.id) {
+            return Some(std::mem::replace(old, topic));
         }
-        if (self.len + 1) * 4 > self.slots.len() * 3 {
-            self.grow();
-        }
-        let mask = self.slots.len() - 1;
-        let mut i = self.home(&topic.id);
-        while self.slots[i].is_some() {
-            i = (i + 1) & mask;
-        }
-        self.slots[i] = Some(topic);
-        self.len += 1;
+        let seed = self.seed;
+        let hash = self.hash(&topic.id);
+        self.table
+            .insert_new(hash, topic, |topic| id_hash(seed, &topic.id));
         None
     }
 
-    fn grow(&mut self) {
-        let size = (self.slots.len() * 2).max(16);
-        let old = std::mem::replace(&mut self.slots, (0..size).map(|_| None).collect());
-        self.len = 0;
-        for topic in old.into_iter().flatten() {
-            self.insert(topic);
-        }
-    }
-
-    /// Removes `id`'s topic, moving back the slots after it that its place
-    /// would cut off from their probe's start.
     pub fn remove(&mut self, id: &Uuid) -> Option<Topic> {
-        let mut hole = self.find(id)?;
-        let removed = self.slots[hole].take();
-        self.len -= 1;
-        let mask = self.slots.len() - 1;
-        let mut i = hole;
-        loop {
-            i = (i + 1) & mask;
-            let Some(topic) = &self.slots[i] else {
-                break;
-            };
-            let home = self.home(&topic.id);
-            // Whether `home` lies cyclically in (hole, i]: then the topic is
-            // still reached from it.
-            let reached = if hole <= i {
-                hole < home && home <= i
-            } else {
-                hole < home || home <= i
-            };
-            if !reached {
-                self.slots[hole] = self.slots[i].take();
-                hole = i;
-            }
-        }
-        removed
+        let seed = self.seed;
+        let hash = self.hash(id);
+        self.table.remove(
+            hash,
+            |topic| topic.id == *id,
+            |topic| id_hash(seed, &topic.id),
+        )
     }
 
     pub fn values(&self) -> impl Iterator<Item = &Topic> {
-        self.slots.iter().flatten()
+        self.table.iter()
     }
 
     pub fn keys(&self) -> impl Iterator<Item = &Uuid> {

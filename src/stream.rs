@@ -156,6 +156,12 @@ pub trait Items {
     /// The next item, in file order.
     fn item(&mut self, item: Item<'_, '_>) -> ControlFlow<()>;
 
+    /// A batch: [`Items::item`] with [`Item::Batch`], unless the consumer
+    /// has a shorter way for the item of every batch.
+    fn batch(&mut self, batch: &Batch<'_>) -> ControlFlow<()> {
+        self.item(Item::Batch(batch))
+    }
+
     /// The records section of an uncompressed data batch read with
     /// [`Decoder::Metadata`], right after the batch's [`Item::Batch`]:
     /// `Some` when the consumer took its records whole (see
@@ -262,7 +268,7 @@ impl<I: Items> batch::Visit for Reader<'_, I> {
     }
 
     fn batch(&mut self, batch: &Batch<'_>) -> ControlFlow<()> {
-        self.items.item(Item::Batch(batch))?;
+        self.items.batch(batch)?;
         let (decoder, storage, items) = (self.options.decoder, &mut self.storage, &mut *self.items);
         let compression = batch.header.compression();
         if compression == Compression::None {

@@ -9,6 +9,7 @@
 
 use std::path::Path;
 
+use crate::batch::Batch;
 use crate::files::{self, FileKind};
 use crate::metadata::ValueError;
 use crate::record::ControlKey;
@@ -226,15 +227,7 @@ impl FileChecks {
     /// `found` before the item itself should be shown.
     pub fn item(&mut self, item: &Item<'_, '_>, mut found: impl FnMut(Finding)) {
         match item {
-            Item::Batch(batch) => {
-                let h = &batch.header;
-                let control = h.is_control() && h.records_count > 0;
-                self.batch_starts(batch.position, h.base_offset, control, &mut found);
-                self.batch_ends(
-                    (h.base_offset, h.last_offset()),
-                    batch.position + batch.bytes.len() as u64,
-                );
-            }
+            Item::Batch(batch) => self.batch(batch, found),
             // Its first batch is judged like any; the others follow on, and
             // their records are data records.
             Item::Intact(run) => {
@@ -267,6 +260,18 @@ impl FileChecks {
             Item::Damage(_) => self.skipped = true,
             Item::CountMismatch { .. } => {}
         }
+    }
+
+    /// What [`Self::item`] checks of an [`Item::Batch`].
+    #[inline]
+    pub fn batch(&mut self, batch: &Batch<'_>, mut found: impl FnMut(Finding)) {
+        let h = &batch.header;
+        let control = h.is_control() && h.records_count > 0;
+        self.batch_starts(batch.position, h.base_offset, control, &mut found);
+        self.batch_ends(
+            (h.base_offset, h.last_offset()),
+            batch.position + batch.bytes.len() as u64,
+        );
     }
 
     /// A batch at `position` starting at `base_offset` (`control`: a

@@ -138,6 +138,13 @@ pub fn read_intact_items(
             flow
         }
 
+        fn batch(&mut self, batch: &Batch<'_>) -> ControlFlow<()> {
+            self.reached = batch.position + batch.bytes.len() as u64;
+            let flow = self.items.batch(batch);
+            self.broke |= flow.is_break();
+            flow
+        }
+
         fn records<'a>(&mut self, batch: &Batch<'a>, records: &'a [u8]) -> Option<ControlFlow<()>> {
             let flow = self.items.records(batch, records)?;
             self.broke |= flow.is_break();

@@ -156,6 +156,12 @@ pub trait Items {
     /// The next item, in file order.
     fn item(&mut self, item: Item<'_, '_>) -> ControlFlow<()>;
 
+    /// A batch: [`Items::item`] with [`Item::Batch`], unless the consumer
+    /// has a shorter way for the item of every batch.
+    fn batch(&mut self, batch: &Batch<'_>) -> ControlFlow<()> {
+        self.item(Item::Batch(batch))
+    }
+
     /// The records section of an uncompressed data batch read with
     /// [`Decoder::Metadata`], right after the batch's [`Item::Batch`]:
     /// `Some` when the consumer took its records whole (see
@@ -255,27 +261,30 @@ struct Reader<'i, I> {
 
 impl<I: Items> batch::Visit for Reader<'_, I> {
     fn event(&mut self, event: batch::Event<'_>) -> ControlFlow<()> {
-        let batch = match event {
-            batch::Event::Damage(damage) => return self.items.item(Item::Damage(damage)),
-            batch::Event::Batch(batch) => batch,
-        };
-        self.items.item(Item::Batch(&batch))?;
+        match event {
+            batch::Event::Damage(damage) => self.items.item(Item::Damage(damage)),
+            batch::Event::Batch(batch) => self.batch(&batch),
+        }
+    }
+
+    fn batch(&mut self, batch: &Batch<'_>) -> ControlFlow<()> {
+        self.items.batch(batch)?;
         let (decoder, storage, items) = (self.options.decoder, &mut self.storage, &mut *self.items);
         let compression = batch.header.compression();
         if compression == Compression::None {
             if decoder == Decoder::Metadata
                 && !batch.header.is_control()
-                && let Some(flow) = items.records(&batch, batch.records())
+                && let Some(flow) = items.records(batch, batch.records())
             {
                 return flow;
             }
-            return read_records(&batch, batch.records(), decoder, storage, items);
+            return read_records(batch, batch.records(), decoder, storage, items);
         }
         let records = batch.records();
         match decompress(compression, records, inflate_limit(records.len())) {
-            Ok(inflated) => read_records(&batch, &inflated, decoder, storage, items),
+            Ok(inflated) => read_records(batch, &inflated, decoder, storage, items),
             Err(error) => items.item(Item::Decompression {
-                batch: &batch,
+                batch,
                 compression,
                 error,
             }),

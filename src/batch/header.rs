@@ -66,38 +66,9 @@ pub fn parse_batch_extent(input: &[u8]) -> WireResult<'_, (i64, i32, i8, i32)> {
 
 /// The whole 61-byte v2 header.
 pub fn parse_batch_header(input: &[u8]) -> WireResult<'_, BatchHeader> {
-    // Taking the fixed size first lets the fields below be read without a
-    // bounds check each.
     let (rest, input) = take_bytes(input, BATCH_HEADER_SIZE)?;
-    let (input, (base_offset, batch_length, partition_leader_epoch, magic)) =
-        parse_batch_frame(input)?;
-    let (input, crc) = be_u32(input)?;
-    let (input, attributes) = be_i16(input)?;
-    let (input, last_offset_delta) = be_i32(input)?;
-    let (input, base_timestamp) = be_i64(input)?;
-    let (input, max_timestamp) = be_i64(input)?;
-    let (input, producer_id) = be_i64(input)?;
-    let (input, producer_epoch) = be_i16(input)?;
-    let (input, base_sequence) = be_i32(input)?;
-    let (_, records_count) = be_i32(input)?;
-    Ok((
-        rest,
-        BatchHeader {
-            base_offset,
-            batch_length,
-            partition_leader_epoch,
-            magic,
-            crc,
-            attributes,
-            last_offset_delta,
-            base_timestamp,
-            max_timestamp,
-            producer_id,
-            producer_epoch,
-            base_sequence,
-            records_count,
-        },
-    ))
+    let input: &[u8; BATCH_HEADER_SIZE] = input.try_into().expect("taken at that size");
+    Ok((rest, BatchHeader::from_bytes(input)))
 }
 
 /// Compression codecs, by the attribute bits' value.
@@ -127,6 +98,32 @@ impl Compression {
 }
 
 impl BatchHeader {
+    /// The header's fields from its 61 bytes: a fixed-size read, with no
+    /// bounds check or error path per field.
+    #[inline]
+    pub fn from_bytes(b: &[u8; BATCH_HEADER_SIZE]) -> BatchHeader {
+        fn at<const N: usize>(b: &[u8; BATCH_HEADER_SIZE], from: usize) -> [u8; N] {
+            b[from..from + N]
+                .try_into()
+                .expect("fixed offsets within the header")
+        }
+        BatchHeader {
+            base_offset: i64::from_be_bytes(at(b, 0)),
+            batch_length: i32::from_be_bytes(at(b, 8)),
+            partition_leader_epoch: i32::from_be_bytes(at(b, 12)),
+            magic: b[16] as i8,
+            crc: u32::from_be_bytes(at(b, 17)),
+            attributes: i16::from_be_bytes(at(b, 21)),
+            last_offset_delta: i32::from_be_bytes(at(b, 23)),
+            base_timestamp: i64::from_be_bytes(at(b, 27)),
+            max_timestamp: i64::from_be_bytes(at(b, 35)),
+            producer_id: i64::from_be_bytes(at(b, 43)),
+            producer_epoch: i16::from_be_bytes(at(b, 51)),
+            base_sequence: i32::from_be_bytes(at(b, 53)),
+            records_count: i32::from_be_bytes(at(b, 57)),
+        }
+    }
+
     pub fn last_offset(&self) -> i64 {
         self.base_offset
             .wrapping_add(i64::from(self.last_offset_delta))

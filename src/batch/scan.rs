@@ -245,15 +245,17 @@ impl Scanner {
     /// The next event, given `window` = the file's bytes from
     /// `window_start`, in a file of `end` bytes.
     pub fn step<'w>(&mut self, window: &'w [u8], window_start: u64, end: u64) -> Step<'w> {
-        loop {
-            let step = match self.state {
-                State::Finished => return Step::Done,
-                State::Normal => self.step_normal(window, window_start, end),
-                State::Resync { .. } => self.step_resync(window, window_start, end),
-            };
-            if let Some(step) = step {
-                return step;
-            }
+        // The common case, an intact batch, is built once, right where the
+        // caller takes it: a `Step` is over 100 bytes, and every move of
+        // one is a copy.
+        match self.state {
+            State::Normal => self.step_normal(window, window_start, end),
+            State::Resync {
+                start,
+                candidate,
+                all_zero,
+            } => self.step_resync(start, candidate, all_zero, window, window_start, end),
+            State::Finished => Step::Done,
         }
     }
 
@@ -278,30 +280,33 @@ impl Scanner {
         }
     }
 
-    fn step_normal<'w>(
-        &mut self,
-        window: &'w [u8],
-        window_start: u64,
-        end: u64,
-    ) -> Option<Step<'w>> {
+    #[inline(always)]
+    fn step_normal<'w>(&mut self, window: &'w [u8], window_start: u64, end: u64) -> Step<'w> {
         let pos = self.pos;
         let avail = &window[((pos - window_start) as usize).min(window.len())..];
         let remaining = end.saturating_sub(pos);
         if remaining == 0 {
             self.state = State::Finished;
-            return Some(Step::Done);
+            return Step::Done;
         }
         if remaining <= HEADER_SIZE_UP_TO_MAGIC as u64 {
-            return self.damaged(DamageKind::ShortTail, true, remaining);
+            return self.damaged(
+                DamageKind::ShortTail,
+                true,
+                remaining,
+                window,
+                window_start,
+                end,
+            );
         }
         if avail.len() < HEADER_SIZE_UP_TO_MAGIC {
-            return Some(Step::NeedMore {
+            return Step::NeedMore {
                 from: pos,
                 needed: HEADER_SIZE_UP_TO_MAGIC,
-            });
+            };
         }
-        let (_, (_, batch_length, _, magic)) =
-            parse_batch_frame(avail).expect("17 bytes frame a batch");
+        let batch_length = i32::from_be_bytes(avail[8..12].try_into().expect("4 bytes"));
+        let magic = avail[16] as i8;
         if batch_length < MIN_BATCH_LENGTH {
             return self.damaged(
                 DamageKind::LengthTooSmall {
@@ -310,6 +315,9 @@ impl Scanner {
                 },
                 false,
                 remaining,
+                window,
+                window_start,
+                end,
             );
         }
         let size = LOG_OVERHEAD as u64 + batch_length as u64;
@@ -319,70 +327,107 @@ impl Scanner {
                 available: remaining - LOG_OVERHEAD as u64,
                 magic,
             };
-            return self.damaged(kind, true, remaining);
+            return self.damaged(kind, true, remaining, window, window_start, end);
         }
         if magic != 2 || size < BATCH_HEADER_SIZE as u64 {
-            return self.damaged(DamageKind::BadMagic { magic }, false, remaining);
+            return self.damaged(
+                DamageKind::BadMagic { magic },
+                false,
+                remaining,
+                window,
+                window_start,
+                end,
+            );
         }
         if (avail.len() as u64) < size {
-            return Some(Step::NeedMore {
+            return Step::NeedMore {
                 from: pos,
                 needed: size as usize,
-            });
+            };
         }
         let bytes = &avail[..size as usize];
-        let (_, header) = parse_batch_header(bytes).expect("61 bytes hold a header");
+        let header = BatchHeader::from_bytes(
+            bytes[..BATCH_HEADER_SIZE]
+                .try_into()
+                .expect("a v2 batch holds its header"),
+        );
         let crc_valid = crc::crc32c(&bytes[CRC_START..]) == header.crc;
         if !crc_valid && self.mode == Mode::Recover {
-            // A damaged length can swallow the batches after it: if an
-            // intact batch starts inside this one, the length is wrong and
-            // reading resumes there.
-            match intact_batch_inside(avail, size as usize, remaining, &mut self.crc_credit) {
-                Inside::None => {}
-                Inside::NeedMore(needed) => return Some(Step::NeedMore { from: pos, needed }),
-                Inside::At(at) => {
-                    self.pos += at as u64;
-                    return Some(Step::Event(Event::Damage(Damage {
-                        position: pos,
-                        length: at as u64,
-                        kind: DamageKind::Overlaps {
-                            batch_length,
-                            next_batch: self.pos,
-                        },
-                        resumed_at: Some(self.pos),
-                        kafka_trailing: false,
-                    })));
-                }
-            }
+            return self.crc_mismatch(avail, size, remaining, header);
         }
         self.pos += size;
         self.crc_credit += CRC_CREDIT_PER_BYTE * size;
-        Some(Step::Event(Event::Batch(Batch {
+        Step::Event(Event::Batch(Batch {
             position: pos,
             header,
             bytes,
             crc_valid,
-        })))
+        }))
+    }
+
+    /// A batch whose CRC does not match, in [`Mode::Recover`]. A damaged
+    /// length can swallow the batches after it: if an intact batch starts
+    /// inside this one, the length is wrong and reading resumes there.
+    #[cold]
+    #[inline(never)]
+    fn crc_mismatch<'w>(
+        &mut self,
+        avail: &'w [u8],
+        size: u64,
+        remaining: u64,
+        header: BatchHeader,
+    ) -> Step<'w> {
+        let pos = self.pos;
+        match intact_batch_inside(avail, size as usize, remaining, &mut self.crc_credit) {
+            Inside::None => {}
+            Inside::NeedMore(needed) => return Step::NeedMore { from: pos, needed },
+            Inside::At(at) => {
+                self.pos += at as u64;
+                return Step::Event(Event::Damage(Damage {
+                    position: pos,
+                    length: at as u64,
+                    kind: DamageKind::Overlaps {
+                        batch_length: header.batch_length,
+                        next_batch: self.pos,
+                    },
+                    resumed_at: Some(self.pos),
+                    kafka_trailing: false,
+                }));
+            }
+        }
+        self.pos += size;
+        self.crc_credit += CRC_CREDIT_PER_BYTE * size;
+        Step::Event(Event::Batch(Batch {
+            position: pos,
+            header,
+            bytes: &avail[..size as usize],
+            crc_valid: false,
+        }))
     }
 
     /// Damage at `self.pos`. In Kafka mode, damage that Kafka reports as
     /// trailing bytes ends the walk there; otherwise look for the next good
     /// batch (the damage is reported once its extent is known).
+    #[cold]
+    #[inline(never)]
     fn damaged<'w>(
         &mut self,
         kind: DamageKind,
         kafka_trailing: bool,
         remaining: u64,
-    ) -> Option<Step<'w>> {
+        window: &'w [u8],
+        window_start: u64,
+        end: u64,
+    ) -> Step<'w> {
         if self.mode == Mode::Kafka && kafka_trailing {
             self.state = State::Finished;
-            return Some(Step::Event(Event::Damage(Damage {
+            return Step::Event(Event::Damage(Damage {
                 position: self.pos,
                 length: remaining,
                 kind,
                 resumed_at: None,
                 kafka_trailing: true,
-            })));
+            }));
         }
         self.cause = Some(kind);
         self.state = State::Resync {
@@ -390,25 +435,22 @@ impl Scanner {
             candidate: self.pos,
             all_zero: true,
         };
-        None
+        self.step_resync(self.pos, self.pos, true, window, window_start, end)
     }
 
     /// Advances the resync search: every position after the damage is a
     /// candidate until one holds a plausible v2 header whose CRC matches.
+    #[cold]
+    #[inline(never)]
     fn step_resync<'w>(
         &mut self,
+        start: u64,
+        mut candidate: u64,
+        mut all_zero: bool,
         window: &'w [u8],
         window_start: u64,
         end: u64,
-    ) -> Option<Step<'w>> {
-        let State::Resync {
-            start,
-            mut candidate,
-            mut all_zero,
-        } = self.state
-        else {
-            return None;
-        };
+    ) -> Step<'w> {
         let window_end = window_start + window.len() as u64;
         loop {
             if end.saturating_sub(candidate) < BATCH_HEADER_SIZE as u64 {
@@ -419,16 +461,16 @@ impl Scanner {
                         candidate,
                         all_zero,
                     };
-                    return Some(Step::NeedMore {
+                    return Step::NeedMore {
                         from: candidate,
                         needed: (end - candidate) as usize,
-                    });
+                    };
                 }
                 let tail = &window[(candidate.min(end) - window_start) as usize..];
                 all_zero = all_zero && tail.iter().all(|&b| b == 0);
                 let cause = self.cause.take().unwrap_or(DamageKind::ShortTail);
                 self.state = State::Finished;
-                return Some(Step::Event(Event::Damage(Damage {
+                return Step::Event(Event::Damage(Damage {
                     position: start,
                     length: end - start,
                     kind: if all_zero {
@@ -438,7 +480,7 @@ impl Scanner {
                     },
                     resumed_at: None,
                     kafka_trailing: false,
-                })));
+                }));
             }
             if window_end < candidate + BATCH_HEADER_SIZE as u64 {
                 self.state = State::Resync {
@@ -446,10 +488,10 @@ impl Scanner {
                     candidate,
                     all_zero,
                 };
-                return Some(Step::NeedMore {
+                return Step::NeedMore {
                     from: candidate,
                     needed: BATCH_HEADER_SIZE,
-                });
+                };
             }
             let here = &window[(candidate - window_start) as usize..];
             if candidate > start
@@ -462,10 +504,10 @@ impl Scanner {
                         candidate,
                         all_zero,
                     };
-                    return Some(Step::NeedMore {
+                    return Step::NeedMore {
                         from: candidate,
                         needed: size,
-                    });
+                    };
                 }
                 let (_, header) = parse_batch_header(here).expect("61 bytes");
                 self.crc_credit -= size as u64;
@@ -473,13 +515,13 @@ impl Scanner {
                     let cause = self.cause.take().unwrap_or(DamageKind::ShortTail);
                     self.state = State::Normal;
                     self.pos = candidate;
-                    return Some(Step::Event(Event::Damage(Damage {
+                    return Step::Event(Event::Damage(Damage {
                         position: start,
                         length: candidate - start,
                         kind: cause,
                         resumed_at: Some(candidate),
                         kafka_trailing: false,
-                    })));
+                    }));
                 }
             }
             all_zero = all_zero && here[0] == 0;

@@ -3,13 +3,20 @@
 use std::io;
 use std::ops::ControlFlow;
 
-use super::scan::{Event, Mode, Scanner, Step};
+use super::scan::{Batch, Event, Mode, Scanner, Step};
 use crate::bytes::source::Source;
 
 /// What a walk reports to.
 pub trait Visit {
     /// A batch or a damaged range, in file order.
     fn event(&mut self, event: Event<'_>) -> ControlFlow<()>;
+
+    /// A batch, in file order: [`Visit::event`] unless a visitor takes it
+    /// by reference, where the scanner built it (a batch is about 100
+    /// bytes, copied at every move).
+    fn batch(&mut self, batch: &Batch<'_>) -> ControlFlow<()> {
+        self.event(Event::Batch(*batch))
+    }
 
     /// Whether [`Visit::batches`] takes anything: asked once, so that a
     /// walk that gives batches one by one pays nothing for the offer.
@@ -79,6 +86,11 @@ pub fn visit_from(
             }
         }
         match scanner.step(window, window_start, end) {
+            Step::Event(Event::Batch(ref batch)) => {
+                if visit.batch(batch).is_break() {
+                    return Ok(());
+                }
+            }
             Step::Event(event) => {
                 if visit.event(event).is_break() {
                     return Ok(());

@@ -21,18 +21,34 @@ pub fn crc32c(bytes: &[u8]) -> u32 {
 
 #[cfg(target_arch = "x86_64")]
 mod x86 {
-    use std::arch::x86_64::{_mm_crc32_u8, _mm_crc32_u64};
+    use std::arch::x86_64::{_mm_crc32_u8, _mm_crc32_u16, _mm_crc32_u32, _mm_crc32_u64};
 
     #[target_feature(enable = "sse4.2")]
     pub fn crc32c_short(bytes: &[u8]) -> u32 {
         let mut crc = u64::from(u32::MAX);
-        let mut words = bytes.chunks_exact(8);
-        for word in &mut words {
-            let word = u64::from_le_bytes(word.try_into().expect("8 bytes"));
-            crc = _mm_crc32_u64(crc, word);
+        // Two words a turn: half the loop's own instructions.
+        let mut pairs = bytes.chunks_exact(16);
+        for pair in &mut pairs {
+            let (a, b) = pair.split_at(8);
+            crc = _mm_crc32_u64(crc, u64::from_le_bytes(a.try_into().expect("8 bytes")));
+            crc = _mm_crc32_u64(crc, u64::from_le_bytes(b.try_into().expect("8 bytes")));
         }
+        let mut rest = pairs.remainder();
+        if let Some((word, tail)) = rest.split_first_chunk::<8>() {
+            crc = _mm_crc32_u64(crc, u64::from_le_bytes(*word));
+            rest = tail;
+        }
+        // The last 0-7 bytes in at most three steps rather than one a byte.
         let mut crc = crc as u32;
-        for &byte in words.remainder() {
+        if let Some((four, tail)) = rest.split_first_chunk::<4>() {
+            crc = _mm_crc32_u32(crc, u32::from_le_bytes(*four));
+            rest = tail;
+        }
+        if let Some((two, tail)) = rest.split_first_chunk::<2>() {
+            crc = _mm_crc32_u16(crc, u16::from_le_bytes(*two));
+            rest = tail;
+        }
+        if let Some(&byte) = rest.first() {
             crc = _mm_crc32_u8(crc, byte);
         }
         !crc

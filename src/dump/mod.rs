@@ -7,7 +7,7 @@ use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 
 use crate::batch::{Batch, Mode};
-use crate::check::FileChecks;
+use crate::check::{FileChecks, Finding};
 use crate::error::Error;
 use crate::files::{self, FileKind};
 use crate::output::kafka::{KafkaOptions, KafkaText};
@@ -105,26 +105,36 @@ impl Formatter {
     /// finding.
     fn item(&mut self, out: &mut impl Write, item: &Item<'_, '_>) -> io::Result<bool> {
         let mut intact = match item {
-            Item::Batch(batch) => batch.crc_valid,
+            Item::Batch(batch) => return self.batch(out, batch),
             Item::Record(_) => true,
             _ => false,
         };
         match self.format {
             Format::Kafka => self.kafka.item(out, item)?,
             Format::JsonLines => {
-                let mut written = Ok(());
-                let jsonl = &mut self.jsonl;
-                self.checks.item(item, |finding| {
-                    intact = false;
-                    if written.is_ok() {
-                        written = jsonl.finding(out, &finding);
-                    }
-                });
-                written?;
+                let mut findings = Findings::new(&mut self.jsonl, out);
+                self.checks.item(item, |finding| findings.write(&finding));
+                intact &= findings.none()?;
                 self.jsonl.item(out, item)?;
                 if let Item::Record(record) = item {
                     intact &= self.jsonl.last_good_offset() == Some(record.offset);
                 }
+            }
+        }
+        Ok(intact)
+    }
+
+    /// [`Self::item`] of an [`Item::Batch`], straight.
+    #[inline]
+    fn batch(&mut self, out: &mut impl Write, batch: &Batch<'_>) -> io::Result<bool> {
+        let mut intact = batch.crc_valid;
+        match self.format {
+            Format::Kafka => self.kafka.batch(out, batch)?,
+            Format::JsonLines => {
+                let mut findings = Findings::new(&mut self.jsonl, out);
+                self.checks.batch(batch, |finding| findings.write(&finding));
+                intact &= findings.none()?;
+                self.jsonl.batch(out, batch)?;
             }
         }
         Ok(intact)
@@ -153,14 +163,9 @@ impl Formatter {
     /// Findings that only the end of the file reveals.
     fn finish(&mut self, out: &mut impl Write) -> io::Result<()> {
         if self.format == Format::JsonLines {
-            let mut written = Ok(());
-            let jsonl = &mut self.jsonl;
-            self.checks.finish(|finding| {
-                if written.is_ok() {
-                    written = jsonl.finding(out, &finding);
-                }
-            });
-            written?;
+            let mut findings = Findings::new(&mut self.jsonl, out);
+            self.checks.finish(|finding| findings.write(&finding));
+            findings.none()?;
         }
         Ok(())
     }
@@ -184,6 +189,35 @@ impl Formatter {
             Format::Kafka => self.kafka.lines().take(),
             Format::JsonLines => self.jsonl.lines().take(),
         }
+    }
+}
+
+/// Writes the findings of the file's checks as JSON lines.
+struct Findings<'f, W> {
+    jsonl: &'f mut JsonLines,
+    out: &'f mut W,
+    /// Whether there was none, or the first write error.
+    written: io::Result<bool>,
+}
+
+impl<'f, W: Write> Findings<'f, W> {
+    fn new(jsonl: &'f mut JsonLines, out: &'f mut W) -> Self {
+        Findings {
+            jsonl,
+            out,
+            written: Ok(true),
+        }
+    }
+
+    fn write(&mut self, finding: &Finding) {
+        if self.written.is_ok() {
+            self.written = self.jsonl.finding(self.out, finding).map(|()| false);
+        }
+    }
+
+    /// Whether there was no finding.
+    fn none(self) -> io::Result<bool> {
+        self.written
     }
 }
 
@@ -214,6 +248,12 @@ impl<W: Write> Items for Printer<'_, W> {
             self.progress.at(batch.position);
         }
         let written = self.formatter.item(self.out, &item);
+        self.written(written).map_continue(|_| ())
+    }
+
+    fn batch(&mut self, batch: &Batch<'_>) -> ControlFlow<()> {
+        self.progress.at(batch.position);
+        let written = self.formatter.batch(self.out, batch);
         self.written(written).map_continue(|_| ())
     }
 

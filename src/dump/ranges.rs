@@ -111,6 +111,10 @@ fn read_intact(
             go_on(self.0.item(&mut io::sink(), &item))
         }
 
+        fn batch(&mut self, batch: &Batch<'_>) -> ControlFlow<()> {
+            go_on(self.0.batch(&mut io::sink(), batch))
+        }
+
         fn records<'a>(&mut self, batch: &Batch<'a>, records: &'a [u8]) -> Option<ControlFlow<()>> {
             let formatted = self.0.data_records(&mut io::sink(), batch, records);
             Some(go_on(formatted.transpose()?))

@@ -103,24 +103,7 @@ impl JsonLines {
             // Batches and records are printed one by one, from reads that
             // decode them; a summary has nothing to add.
             Item::Records { .. } | Item::Intact(_) => return Ok(()),
-            Item::Batch(batch) => {
-                if batch.crc_valid {
-                    return Ok(());
-                }
-                self.error_start("crc-mismatch", batch.position);
-                let line = &mut self.lines.text;
-                line.extend_from_slice(b",\"baseOffset\":");
-                write_int(line, batch.header.base_offset);
-                line.extend_from_slice(b",\"message\":");
-                write_str(
-                    line,
-                    &format!(
-                        "CRC mismatch: stored {}, computed {}",
-                        batch.header.crc,
-                        batch.computed_crc()
-                    ),
-                );
-            }
+            Item::Batch(batch) => return self.batch(out, batch),
             Item::Record(record) => {
                 if self.record(record) && record.batch.crc_valid {
                     self.last_good_offset = Some(record.offset);
@@ -163,6 +146,36 @@ impl JsonLines {
                 self.message(&message);
             }
         }
+        self.lines.text.extend_from_slice(b"}\n");
+        self.lines.flush_if_full(out)
+    }
+
+    /// What a batch adds ([`Self::item`] of [`Item::Batch`]): nothing
+    /// unless its CRC does not match.
+    #[inline]
+    pub fn batch(&mut self, out: &mut impl Write, batch: &Batch<'_>) -> io::Result<()> {
+        if batch.crc_valid {
+            return Ok(());
+        }
+        self.crc_mismatch(out, batch)
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn crc_mismatch(&mut self, out: &mut impl Write, batch: &Batch<'_>) -> io::Result<()> {
+        self.error_start("crc-mismatch", batch.position);
+        let line = &mut self.lines.text;
+        line.extend_from_slice(b",\"baseOffset\":");
+        write_int(line, batch.header.base_offset);
+        line.extend_from_slice(b",\"message\":");
+        write_str(
+            line,
+            &format!(
+                "CRC mismatch: stored {}, computed {}",
+                batch.header.crc,
+                batch.computed_crc()
+            ),
+        );
         self.lines.text.extend_from_slice(b"}\n");
         self.lines.flush_if_full(out)
     }

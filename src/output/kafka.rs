@@ -86,11 +86,7 @@ impl KafkaText {
     pub fn item(&mut self, out: &mut impl Write, item: &Item<'_, '_>) -> io::Result<()> {
         let line = &mut self.lines.text;
         match item {
-            Item::Batch(batch) => {
-                let text = &mut self.batch_text;
-                batch_line(text, batch, [&mut self.offsets, &mut self.timestamps]);
-                line.extend_from_slice(text.as_bytes());
-            }
+            Item::Batch(batch) => return self.batch(out, batch),
             // Batches and records are printed one by one, from reads that
             // decode them; a summary has nothing to add.
             Item::Records { .. } | Item::Intact(_) => {}
@@ -143,6 +139,15 @@ impl KafkaText {
 }
 
 impl KafkaText {
+    /// A batch's line ([`Self::item`] of [`Item::Batch`]).
+    #[inline]
+    pub fn batch(&mut self, out: &mut impl Write, batch: &Batch<'_>) -> io::Result<()> {
+        let text = &mut self.batch_text;
+        batch_line(text, batch, [&mut self.offsets, &mut self.timestamps]);
+        self.lines.text.extend_from_slice(text.as_bytes());
+        self.lines.flush_if_full(out)
+    }
+
     /// The lines of a data batch's records, taken whole without an item
     /// each (see [`stream::data_records`]); `None`, with nothing written,
     /// when the records must be read as items.

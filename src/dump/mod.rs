@@ -245,7 +245,7 @@ impl<W: Write> Printer<'_, W> {
 impl<W: Write> Items for Printer<'_, W> {
     fn item(&mut self, item: Item<'_, '_>) -> ControlFlow<()> {
         if let Item::Batch(batch) = &item {
-            self.progress.at(batch.position);
+            return self.batch(batch);
         }
         let written = self.formatter.item(self.out, &item);
         self.written(written).map_continue(|_| ())

@@ -205,12 +205,18 @@ impl IntWriter {
     /// Appends the text of `v`. Inline: the text is mostly reused as it is.
     #[inline(always)]
     pub fn write(&mut self, out: &mut Vec<u8>, v: i64) {
-        if v != self.value || self.len == 0 {
-            self.set(v);
-        }
+        self.hold(v);
         let at = out.len();
         out.extend_from_slice(&self.text[..INT_COPY]);
         out.truncate(at + self.len);
+    }
+
+    /// Makes the text that of `v`: as it is when `v` is the value already.
+    #[inline(always)]
+    fn hold(&mut self, v: i64) {
+        if v != self.value || self.len == 0 {
+            self.set(v);
+        }
     }
 
     /// Makes the text that of `v`, by a new last digit where it can.
@@ -302,9 +308,7 @@ impl StackLine {
     /// The text of `v`, from `writer`, which mostly reuses it.
     #[inline]
     pub fn reused_int(&mut self, writer: &mut IntWriter, v: i64) {
-        if v != writer.value || writer.len == 0 {
-            writer.set(v);
-        }
+        writer.hold(v);
         self.text[self.len..self.len + INT_COPY].copy_from_slice(&writer.text[..INT_COPY]);
         self.len += writer.len;
     }

@@ -207,14 +207,27 @@ fn for_each_field(
 /// data of each known tag goes to `tagged[tag]`, and the field's bit (its
 /// index in `present`) is set in the mask returned; all but the last copy
 /// of a tag are checked here.
+#[inline(always)]
 fn tag_section<'a>(
     plan: &'static StructPlan,
     input: &'a [u8],
     tagged: &mut [Option<&'a [u8]>],
 ) -> Result<(&'a [u8], UnknownTags<'a>, u64), Malformed> {
-    if !plan.flexible {
-        return Ok((input, UnknownTags::NONE, 0));
+    match *input {
+        _ if !plan.flexible => Ok((input, UnknownTags::NONE, 0)),
+        // Most structs have no tagged field: a count of 0, one byte.
+        [0, ref rest @ ..] => Ok((rest, UnknownTags::NONE, 0)),
+        _ => tagged_fields(plan, input, tagged),
     }
+}
+
+/// [`tag_section`] of a flexible struct, from its count on.
+#[inline(never)]
+fn tagged_fields<'a>(
+    plan: &'static StructPlan,
+    input: &'a [u8],
+    tagged: &mut [Option<&'a [u8]>],
+) -> Result<(&'a [u8], UnknownTags<'a>, u64), Malformed> {
     let (mut rest, count) = unsigned_varint(input).map_err(|_| Malformed)?;
     if count == 0 {
         return Ok((rest, UnknownTags::NONE, 0));
@@ -422,7 +435,7 @@ fn single_value<'a, V: Visitor<'a>>(
 /// The length of an array, string or bytes value, `None` for null: compact
 /// (unsigned varint N+1, 0 = null) in flexible versions, else int16 for
 /// strings and int32 for arrays and bytes (-1 = null).
-#[inline]
+#[inline(always)]
 fn length(flexible: bool, string: bool, input: &[u8]) -> Result<(&[u8], Option<usize>), Malformed> {
     if flexible {
         let (rest, n) = unsigned_varint(input).map_err(|_| Malformed)?;

@@ -124,6 +124,12 @@ impl BatchHeader {
         }
     }
 
+    /// The `crc` field of a header's bytes, alone.
+    #[inline]
+    pub fn stored_crc(b: &[u8; BATCH_HEADER_SIZE]) -> u32 {
+        u32::from_be_bytes(b[CRC_START - 4..CRC_START].try_into().expect("4 bytes"))
+    }
+
     pub fn last_offset(&self) -> i64 {
         self.base_offset
             .wrapping_add(i64::from(self.last_offset_delta))

@@ -112,7 +112,7 @@ impl BatchHeader {
             batch_length: i32::from_be_bytes(at(b, 8)),
             partition_leader_epoch: i32::from_be_bytes(at(b, 12)),
             magic: b[16] as i8,
-            crc: u32::from_be_bytes(at(b, 17)),
+            crc: BatchHeader::stored_crc(b),
             attributes: i16::from_be_bytes(at(b, 21)),
             last_offset_delta: i32::from_be_bytes(at(b, 23)),
             base_timestamp: i64::from_be_bytes(at(b, 27)),

@@ -195,7 +195,9 @@ fn in_wire_order<'a, V: Visitor<'a>>(
 }
 
 /// Tags known to a struct are below this; the plans are checked against it.
-pub const MAX_TAGS: usize = 16;
+/// No more than the table needs (its highest tag is 8): each struct with
+/// tagged fields clears this many slots.
+pub const MAX_TAGS: usize = 9;
 
 /// Calls `each` with the index of every set bit of `fields`, lowest first.
 #[inline(always)]

@@ -4,7 +4,9 @@
 
 use kraftlog::output::json::{JsonStyle, write_message};
 use kraftlog::schema::encode::is_default;
+use kraftlog::schema::plan::FieldPlan;
 use kraftlog::schema::table::{CONTROL, METADATA};
+use kraftlog::schema::walk::{Visitor, walk};
 use kraftlog::schema::{Decoded, Field, Schema, Type, decode, encode};
 use proptest::prelude::*;
 use serde_json::{Map, Value};
@@ -98,22 +100,30 @@ fn random_struct(rng: &mut Rng, fields: &[Field], version: u16) -> Value {
 }
 
 /// What Kafka's converters print for `value`: tagged fields at their
-/// default are left out, everything else as given.
-fn as_printed(fields: &[Field], version: u16, value: &Value) -> Value {
+/// default are left out, everything else as given. The keys, nested ones
+/// included, go to `keys` in the order they are printed (a `Map` does not
+/// keep it).
+fn as_printed(
+    fields: &[Field],
+    version: u16,
+    value: &Value,
+    keys: &mut Vec<&'static str>,
+) -> Value {
     let mut out = Map::new();
     for field in fields.iter().filter(|f| f.versions.contains(version)) {
         let v = &value[field.name];
         if field.tag_in(version).is_some() && is_default(field, v) {
             continue;
         }
+        keys.push(field.name);
         let printed = match (field.ty, v) {
             (Type::Struct(inner), Value::Array(items)) => Value::Array(
                 items
                     .iter()
-                    .map(|i| as_printed(inner, version, i))
+                    .map(|i| as_printed(inner, version, i, keys))
                     .collect(),
             ),
-            (Type::Struct(inner), Value::Object(_)) => as_printed(inner, version, v),
+            (Type::Struct(inner), Value::Object(_)) => as_printed(inner, version, v, keys),
             _ => v.clone(),
         };
         out.insert(field.name.to_string(), printed);
@@ -147,12 +157,16 @@ fn round_trip(schema: &'static Schema, version: u16, seed: u64) {
     let written = write_message(&mut json, plan, &bytes, JsonStyle { unknown_tags: true });
     assert_eq!(written, Ok(&[][..]));
     let printed: Value = serde_json::from_slice(&json).expect("printed JSON parses");
+    let mut keys = Vec::new();
     assert_eq!(
         printed,
-        as_printed(schema.fields, version, &value),
+        as_printed(schema.fields, version, &value, &mut keys),
         "{} v{version}",
         schema.name
     );
+    let mut order = KeyOrder(Vec::new());
+    assert_eq!(walk(plan.root, &bytes, &mut order), Ok(&[][..]));
+    assert_eq!(order.0, keys, "{} v{version}: key order", schema.name);
 
     let mut again = Vec::new();
     encode(schema, version, &printed, &mut again).expect("printed JSON encodes");
@@ -161,6 +175,15 @@ fn round_trip(schema: &'static Schema, version: u16, seed: u64) {
         "{} v{version}: re-encoding the printed JSON",
         schema.name
     );
+}
+
+/// The keys a walk prints, in order.
+struct KeyOrder(Vec<&'static str>);
+
+impl Visitor<'_> for KeyOrder {
+    fn field(&mut self, field: &FieldPlan) {
+        self.0.push(field.field.name);
+    }
 }
 
 fn every_schema_version() -> Vec<(&'static Schema, u16)> {

@@ -112,7 +112,7 @@ impl BatchHeader {
             batch_length: i32::from_be_bytes(at(b, 8)),
             partition_leader_epoch: i32::from_be_bytes(at(b, 12)),
             magic: b[16] as i8,
-            crc: u32::from_be_bytes(at(b, 17)),
+            crc: BatchHeader::stored_crc(b),
             attributes: i16::from_be_bytes(at(b, 21)),
             last_offset_delta: i32::from_be_bytes(at(b, 23)),
             base_timestamp: i64::from_be_bytes(at(b, 27)),
@@ -122,6 +122,12 @@ impl BatchHeader {
             base_sequence: i32::from_be_bytes(at(b, 53)),
             records_count: i32::from_be_bytes(at(b, 57)),
         }
+    }
+
+    /// The `crc` field of a header's bytes, alone.
+    #[inline]
+    pub fn stored_crc(b: &[u8; BATCH_HEADER_SIZE]) -> u32 {
+        u32::from_be_bytes(b[CRC_START - 4..CRC_START].try_into().expect("4 bytes"))
     }
 
     pub fn last_offset(&self) -> i64 {

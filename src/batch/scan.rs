@@ -346,20 +346,20 @@ impl Scanner {
             };
         }
         let bytes = &avail[..size as usize];
-        let header = BatchHeader::from_bytes(
-            bytes[..BATCH_HEADER_SIZE]
-                .try_into()
-                .expect("a v2 batch holds its header"),
-        );
-        let crc_valid = crc::crc32c(&bytes[CRC_START..]) == header.crc;
+        let header_bytes = bytes[..BATCH_HEADER_SIZE]
+            .try_into()
+            .expect("a v2 batch holds its header");
+        // The CRC first: the header's fields, decoded after the call, need
+        // not be kept across it.
+        let crc_valid = crc::crc32c(&bytes[CRC_START..]) == BatchHeader::stored_crc(header_bytes);
         if !crc_valid && self.mode == Mode::Recover {
-            return self.crc_mismatch(avail, size, remaining, header);
+            return self.crc_mismatch(avail, size, remaining, header_bytes);
         }
         self.pos += size;
         self.crc_credit += CRC_CREDIT_PER_BYTE * size;
         Step::Event(Event::Batch(Batch {
             position: pos,
-            header,
+            header: BatchHeader::from_bytes(header_bytes),
             bytes,
             crc_valid,
         }))
@@ -375,8 +375,9 @@ impl Scanner {
         avail: &'w [u8],
         size: u64,
         remaining: u64,
-        header: BatchHeader,
+        header_bytes: &[u8; BATCH_HEADER_SIZE],
     ) -> Step<'w> {
+        let header = BatchHeader::from_bytes(header_bytes);
         let pos = self.pos;
         match intact_batch_inside(avail, size as usize, remaining, &mut self.crc_credit) {
             Inside::None => {}

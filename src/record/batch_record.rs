@@ -161,9 +161,71 @@ pub struct PlainRecord<'a> {
 /// not, which [`parse_record`] then reads.
 #[inline]
 pub fn parse_plain_record(input: &[u8]) -> Option<(&[u8], PlainRecord<'_>)> {
+    usual_record(input).or_else(|| unusual_plain_record(input))
+}
+
+/// [`parse_plain_record`] of a record [`usual_record`] does not read.
+#[cold]
+#[inline(never)]
+fn unusual_plain_record(input: &[u8]) -> Option<(&[u8], PlainRecord<'_>)> {
     let (after, headers, record) = record_fields(input)?;
     // No headers, and nothing after them.
     (headers == [0]).then_some((after, record))
+}
+
+/// A metadata record as nearly all are written, read with a few tests
+/// instead of a branch per field: a one- or two-byte length, one-byte
+/// deltas, a null key, a value with a one- or two-byte length, and no
+/// headers. `None` for any other record, which [`record_fields`] reads (it
+/// reads these the same).
+#[inline(always)]
+fn usual_record(input: &[u8]) -> Option<(&[u8], PlainRecord<'_>)> {
+    let (n, raw_length) = short_unsigned_varint(input)?;
+    // An odd zig-zag value is negative.
+    if raw_length & 1 != 0 {
+        return None;
+    }
+    let length = (raw_length >> 1) as usize;
+    let body = input.get(n..n + length)?;
+    // Attributes, timestamp delta, offset delta, key length -1 (null).
+    let &[_, timestamp_delta, offset_delta, 1, ..] = body else {
+        return None;
+    };
+    if (timestamp_delta | offset_delta) & 0x80 != 0 {
+        return None;
+    }
+    let (m, raw_value_length) = short_unsigned_varint(&body[4..])?;
+    let value_start = 4 + m;
+    let value_end = value_start + (raw_value_length >> 1) as usize;
+    // The value runs up to the last byte, a header count of 0.
+    if raw_value_length & 1 != 0 || value_end + 1 != length || body[value_end] != 0 {
+        return None;
+    }
+    let record = PlainRecord {
+        timestamp_delta: zig_zag(timestamp_delta).into(),
+        offset_delta: zig_zag(offset_delta),
+        key: None,
+        value: Some(&body[value_start..value_end]),
+    };
+    Some((&input[n + length..], record))
+}
+
+/// A varint's raw value and width when it takes one or two bytes.
+#[inline(always)]
+fn short_unsigned_varint(input: &[u8]) -> Option<(usize, u32)> {
+    match *input {
+        [first, ..] if first & 0x80 == 0 => Some((1, first.into())),
+        [first, second, ..] if second & 0x80 == 0 => {
+            Some((2, u32::from(first & 0x7f) | u32::from(second) << 7))
+        }
+        _ => None,
+    }
+}
+
+/// The value of a one-byte zig-zag varint.
+#[inline(always)]
+fn zig_zag(byte: u8) -> i32 {
+    i32::from(byte >> 1) ^ -i32::from(byte & 1)
 }
 
 /// A record's fields up to its value, as [`parse_record`] reads them: the
@@ -199,7 +261,9 @@ pub struct RecordsFrame {
 /// Reads only the framing of `count` records that must fill `input`
 /// exactly, for an integrity check that sees millions of them. `None` when
 /// any record is not intact, or the count or the length is off: then
-/// [`records`] says what (both accept the same bytes).
+/// [`records`] says what (both accept the same bytes). Inlined into the
+/// loop over intact batches.
+#[inline(always)]
 pub fn records_frame(input: &[u8], count: i32) -> Option<RecordsFrame> {
     let mut rest = input;
     let mut frame = RecordsFrame {
@@ -219,7 +283,18 @@ pub fn records_frame(input: &[u8], count: i32) -> Option<RecordsFrame> {
 
 /// One record's framing, as [`parse_record`] checks it: its offset and
 /// timestamp deltas, and the bytes after it.
+#[inline(always)]
 fn record_frame(input: &[u8]) -> Option<(&[u8], (i32, i64))> {
+    if let Some((after, record)) = usual_record(input) {
+        return Some((after, (record.offset_delta, record.timestamp_delta)));
+    }
+    unusual_record_frame(input)
+}
+
+/// [`record_frame`] of a record [`usual_record`] does not read.
+#[cold]
+#[inline(never)]
+fn unusual_record_frame(input: &[u8]) -> Option<(&[u8], (i32, i64))> {
     let (after, body, record) = record_fields(input)?;
     let (offset_delta, timestamp_delta) = (record.offset_delta, record.timestamp_delta);
     let (mut body, header_count) = varint(body).ok()?;
@@ -284,47 +359,95 @@ mod tests {
         })
     }
 
-    #[test]
-    fn records_frame_accepts_what_records_accepts() {
-        let record = |delta: i64, value_len: usize, headers: usize| RecordSpec {
+    /// A record with a key when it has headers.
+    fn record(delta: i64, value_len: usize, headers: usize) -> RecordSpec {
+        RecordSpec {
             timestamp_delta: delta,
             key: (headers > 0).then(|| b"k".to_vec()),
             value: Some(vec![7; value_len]),
             headers: (0..headers)
                 .map(|h| (vec![b'h'; h + 1], (h % 2 == 0).then(|| vec![1, 2])))
                 .collect(),
-        };
+        }
+    }
+
+    /// The records section of a batch of `specs`, and its count.
+    fn section_of(specs: &[RecordSpec]) -> (Vec<u8>, i32) {
         let mut batch = Vec::new();
-        let specs = [record(0, 3, 0), record(-70, 90, 2), record(9_000, 1, 1)];
-        write_batch(&mut batch, &BatchSpec::kraft(5, 1, 1_000), &specs);
+        write_batch(&mut batch, &BatchSpec::kraft(5, 1, 1_000), specs);
         let (section, header) = parse_batch_header(&batch).expect("a header");
         assert_eq!(section.len(), batch.len() - BATCH_HEADER_SIZE);
-        let count = header.records_count;
+        (section.to_vec(), header.records_count)
+    }
+
+    /// `section`, and each of it with one byte changed or cut short.
+    fn mutations(section: &[u8]) -> impl Iterator<Item = Vec<u8>> + '_ {
+        let changed = (0..section.len()).flat_map(move |at| {
+            [0x00, 0x01, 0x7f, 0x80, 0xff, section[at] ^ 0x40].map(|byte| {
+                let mut changed = section.to_vec();
+                changed[at] = byte;
+                changed
+            })
+        });
+        let cut = (0..section.len()).map(|at| section[..at].to_vec());
+        std::iter::once(section.to_vec()).chain(changed).chain(cut)
+    }
+
+    /// What [`parse_record`] says of a record, as [`parse_plain_record`]
+    /// must when the record has no headers.
+    fn plain_by_parse_record(input: &[u8]) -> Option<(&[u8], PlainRecord<'_>)> {
+        let (after, record) = parse_record(input, 0).ok()?;
+        let plain = PlainRecord {
+            timestamp_delta: record.timestamp_delta,
+            offset_delta: record.offset_delta,
+            key: record.key,
+            value: record.value,
+        };
+        (record.header_count == 0).then_some((after, plain))
+    }
+
+    #[test]
+    fn parse_plain_record_reads_what_parse_record_reads() {
+        // One- and two-byte lengths and deltas, a key and headers.
+        let specs = [
+            record(0, 3, 0),
+            record(5, 100, 0),
+            record(-70, 90, 0),
+            record(1, 1, 1),
+        ];
+        let mut read = 0;
+        for spec in specs {
+            let (section, _) = section_of(std::slice::from_ref(&spec));
+            for input in mutations(&section) {
+                let expected = plain_by_parse_record(&input);
+                read += usize::from(expected.is_some());
+                assert_eq!(parse_plain_record(&input), expected, "{input:?}");
+            }
+        }
+        assert!(read > 100, "changes must leave records readable");
+    }
+
+    #[test]
+    fn records_frame_accepts_what_records_accepts() {
+        let specs = [
+            record(0, 3, 0),
+            record(-70, 90, 2),
+            record(5, 100, 0),
+            record(9_000, 1, 1),
+        ];
+        let (section, count) = section_of(&specs);
+        let section = &section[..];
         let intact = records_frame(section, count).expect("intact records");
-        assert_eq!(intact.last, (2, 9_000));
+        assert_eq!(intact.last, (3, 9_000));
         assert_eq!(Some(intact), frame_by_records(section, count));
 
         let mut checked = 0;
-        for at in 0..section.len() {
-            for byte in [0x00, 0x01, 0x7f, 0x80, 0xff, section[at] ^ 0x40] {
-                let mut changed = section.to_vec();
-                changed[at] = byte;
-                for count in [count - 1, count, count + 1] {
-                    let expected = frame_by_records(&changed, count);
-                    assert_eq!(
-                        records_frame(&changed, count),
-                        expected,
-                        "byte {at} = {byte}"
-                    );
-                    checked += usize::from(expected.is_none());
-                }
+        for changed in mutations(section) {
+            for count in [count - 1, count, count + 1] {
+                let expected = frame_by_records(&changed, count);
+                assert_eq!(records_frame(&changed, count), expected, "{changed:?}");
+                checked += usize::from(expected.is_none());
             }
-            let cut = &section[..at];
-            assert_eq!(
-                records_frame(cut, count),
-                frame_by_records(cut, count),
-                "cut at {at}"
-            );
         }
         let mut longer = section.to_vec();
         longer.push(0);

@@ -40,42 +40,54 @@ pub struct IntactBatches {
 /// `position`, a batch boundary), each starting at the offset after the
 /// previous one's last; `None` when the first batch is not one of them.
 pub fn intact_batches(input: &[u8], position: u64) -> Option<IntactBatches> {
-    let (mut rest, header, records) = intact_data_batch(input)?;
-    let frame = records_frame(records, header.records_count)?;
-    let mut run = IntactBatches {
-        position,
-        end: position,
-        batches: 1,
-        records: header.records_count as u64,
-        first_base_offset: header.base_offset,
-        last_batch: (header.base_offset, header.last_offset()),
-        first: header.offset_and_timestamp(frame.first.0, frame.first.1),
-        last: header.offset_and_timestamp(frame.last.0, frame.last.1),
-    };
+    // One loop for the first batch and the rest, so that each step is
+    // inlined once.
+    let mut run: Option<IntactBatches> = None;
+    let mut rest = input;
     while let Some((after, header, records)) = intact_data_batch(rest) {
         // Offsets that do not follow on are for the general path to judge.
-        let (previous_base, previous_last) = run.last_batch;
-        if previous_last.checked_add(1) != Some(header.base_offset)
-            || header.base_offset <= previous_base
+        if let Some(run) = &run
+            && !follows_on(run.last_batch, header.base_offset)
         {
             break;
         }
         let Some(frame) = records_frame(records, header.records_count) else {
             break;
         };
+        let last = header.offset_and_timestamp(frame.last.0, frame.last.1);
+        let run = run.get_or_insert_with(|| IntactBatches {
+            position,
+            end: position,
+            batches: 0,
+            records: 0,
+            first_base_offset: header.base_offset,
+            last_batch: (header.base_offset, header.last_offset()),
+            first: header.offset_and_timestamp(frame.first.0, frame.first.1),
+            last,
+        });
         run.batches += 1;
         run.records += header.records_count as u64;
         run.last_batch = (header.base_offset, header.last_offset());
-        run.last = header.offset_and_timestamp(frame.last.0, frame.last.1);
+        run.last = last;
         rest = after;
     }
+    let mut run = run?;
     run.end = position + (input.len() - rest.len()) as u64;
     Some(run)
+}
+
+/// Whether a batch at `base_offset` follows on a batch that started at
+/// `previous.0` and ended at `previous.1`.
+#[inline(always)]
+fn follows_on(previous: (i64, i64), base_offset: i64) -> bool {
+    let (previous_base, previous_last) = previous;
+    previous_last.checked_add(1) == Some(base_offset) && base_offset > previous_base
 }
 
 /// The batch at the start of `input` when it is whole, v2, uncompressed,
 /// not a control batch, holds records and its CRC matches: the bytes after
 /// it, its header and its records section.
+#[inline(always)]
 fn intact_data_batch(input: &[u8]) -> Option<(&[u8], BatchHeader, &[u8])> {
     let (_, header) = parse_batch_header(input).ok()?;
     let plain = header.magic == 2

@@ -36,9 +36,10 @@ pub struct StructPlan {
     pub untagged: Box<[FieldPlan]>,
     /// For each tag number, the field (index into `present`) it belongs to.
     pub by_tag: Box<[Option<u16>]>,
-    /// Whether `present` starts with every untagged field: the JSON lists
-    /// them in wire order before any tagged one.
-    pub untagged_first: bool,
+    /// How many fields `present` starts with before its first tagged one:
+    /// the JSON lists them in wire order, so a walk prints them as it reads
+    /// them (all untagged fields, in most structs).
+    pub untagged_first: usize,
     /// Bit `i` set for each untagged field `present[i]` (at most
     /// [`MAX_FIELDS`] fields): the walk prints a set of present fields by
     /// their bits instead of looking at every field.
@@ -268,7 +269,10 @@ fn leak_struct(fields: &'static [Field], version: u16, flexible: bool) -> &'stat
             }
         })
         .sum();
-    let untagged_first = present[..untagged.len()].iter().all(|f| f.tag.is_none());
+    let untagged_first = present
+        .iter()
+        .position(|f| f.tag.is_some())
+        .unwrap_or(present.len());
     assert!(present.len() <= MAX_FIELDS, "a struct of over 64 fields");
     let untagged_mask = present
         .iter()

@@ -127,30 +127,25 @@ fn struct_body<'a, V: Visitor<'a>>(
     visitor.struct_start();
     if plan.by_tag.is_empty() {
         // No known tagged fields (most structs): wire order is JSON order.
-        let mut input = input;
-        for field in plan.untagged.iter() {
-            visitor.field(field);
-            input = field_value(plan, field, input, visitor)?;
-        }
+        let input = in_wire_order(plan, &plan.untagged, input, visitor)?;
         let (rest, unknown, _) = tag_section(plan, input, &mut [])?;
         visitor.struct_end(unknown);
         return Ok(rest);
     }
     // Tagged fields come after the untagged ones on the wire but take their
-    // declaration place in the JSON: find them first. Where no tagged field
-    // is declared before an untagged one, the untagged ones are printed as
-    // they are read, and the rest are all tagged.
-    let print_untagged = plan.untagged_first && !V::CHECK_ONLY;
-    let mut section = input;
-    if print_untagged {
-        for field in plan.untagged.iter() {
-            visitor.field(field);
-            section = field_value(plan, field, section, visitor)?;
-        }
+    // declaration place in the JSON: find them first. The untagged fields
+    // declared before any tagged one are printed as they are read; the
+    // others are read twice, to find the tagged fields and to print.
+    let printed = if V::CHECK_ONLY {
+        0
     } else {
-        for field in plan.untagged.iter() {
-            section = field_value(plan, field, section, &mut Check)?;
-        }
+        plan.untagged_first
+    };
+    let (first, rest) = plan.untagged.split_at(printed);
+    let after_first = in_wire_order(plan, first, input, visitor)?;
+    let mut section = after_first;
+    for field in rest {
+        section = field_value(plan, field, section, &mut Check)?;
     }
     let mut tagged: [Option<&'a [u8]>; MAX_TAGS] = [None; MAX_TAGS];
     let (rest, unknown, seen) = tag_section(plan, section, &mut tagged)?;
@@ -162,13 +157,10 @@ fn struct_body<'a, V: Visitor<'a>>(
         })?;
         return Ok(rest);
     }
-    // The fields to print: the tagged ones seen, in declaration order,
-    // among the untagged ones unless those are printed already.
-    let (mut untagged, fields) = if print_untagged {
-        (section, seen)
-    } else {
-        (input, seen | plan.untagged_mask)
-    };
+    // The fields left to print: the tagged ones seen and the untagged ones
+    // not printed yet, in declaration order.
+    let mut untagged = after_first;
+    let fields = (seen | plan.untagged_mask) & u64::MAX.checked_shl(printed as u32).unwrap_or(0);
     for_each_field(fields, |i| {
         let field = &plan.present[i];
         let Some(tag) = field.tag else {
@@ -187,8 +179,25 @@ fn struct_body<'a, V: Visitor<'a>>(
     Ok(rest)
 }
 
+/// `fields` of `plan`, read and printed in wire order.
+#[inline(always)]
+fn in_wire_order<'a, V: Visitor<'a>>(
+    plan: &'static StructPlan,
+    fields: &[FieldPlan],
+    mut input: &'a [u8],
+    visitor: &mut V,
+) -> Walked<'a> {
+    for field in fields {
+        visitor.field(field);
+        input = field_value(plan, field, input, visitor)?;
+    }
+    Ok(input)
+}
+
 /// Tags known to a struct are below this; the plans are checked against it.
-pub const MAX_TAGS: usize = 16;
+/// No more than the table needs (its highest tag is 8): each struct with
+/// tagged fields clears this many slots.
+pub const MAX_TAGS: usize = 9;
 
 /// Calls `each` with the index of every set bit of `fields`, lowest first.
 #[inline(always)]
@@ -207,14 +216,27 @@ fn for_each_field(
 /// data of each known tag goes to `tagged[tag]`, and the field's bit (its
 /// index in `present`) is set in the mask returned; all but the last copy
 /// of a tag are checked here.
+#[inline(always)]
 fn tag_section<'a>(
     plan: &'static StructPlan,
     input: &'a [u8],
     tagged: &mut [Option<&'a [u8]>],
 ) -> Result<(&'a [u8], UnknownTags<'a>, u64), Malformed> {
-    if !plan.flexible {
-        return Ok((input, UnknownTags::NONE, 0));
+    match *input {
+        _ if !plan.flexible => Ok((input, UnknownTags::NONE, 0)),
+        // Most structs have no tagged field: a count of 0, one byte.
+        [0, ref rest @ ..] => Ok((rest, UnknownTags::NONE, 0)),
+        _ => tagged_fields(plan, input, tagged),
     }
+}
+
+/// [`tag_section`] of a flexible struct, from its count on.
+#[inline(never)]
+fn tagged_fields<'a>(
+    plan: &'static StructPlan,
+    input: &'a [u8],
+    tagged: &mut [Option<&'a [u8]>],
+) -> Result<(&'a [u8], UnknownTags<'a>, u64), Malformed> {
     let (mut rest, count) = unsigned_varint(input).map_err(|_| Malformed)?;
     if count == 0 {
         return Ok((rest, UnknownTags::NONE, 0));
@@ -422,7 +444,7 @@ fn single_value<'a, V: Visitor<'a>>(
 /// The length of an array, string or bytes value, `None` for null: compact
 /// (unsigned varint N+1, 0 = null) in flexible versions, else int16 for
 /// strings and int32 for arrays and bytes (-1 = null).
-#[inline]
+#[inline(always)]
 fn length(flexible: bool, string: bool, input: &[u8]) -> Result<(&[u8], Option<usize>), Malformed> {
     if flexible {
         let (rest, n) = unsigned_varint(input).map_err(|_| Malformed)?;

@@ -106,26 +106,23 @@ pub struct JsonKey {
     blocks: [[u8; KEY_BLOCK]; 2],
     /// The length of `,"name":`.
     len: usize,
-    /// A key too long for a block (none in the table).
-    long: Option<Box<[u8]>>,
 }
 
 /// Room for the longest key in the table, `,"lastContainedLogTimestamp":`.
 pub const KEY_BLOCK: usize = 32;
 
 impl JsonKey {
+    /// The key of a field of the table (whose names fit a block: the plans
+    /// of every schema and version are built in the tests).
     pub fn new(name: &str) -> JsonKey {
         let text = format!(",\"{name}\":").into_bytes();
+        assert!(text.len() <= KEY_BLOCK, "field name {name} too long");
         let mut blocks = [[0; KEY_BLOCK]; 2];
-        let fits = text.len() <= KEY_BLOCK;
-        if fits {
-            blocks[0][..text.len()].copy_from_slice(&text);
-            blocks[1][..text.len() - 1].copy_from_slice(&text[1..]);
-        }
+        blocks[0][..text.len()].copy_from_slice(&text);
+        blocks[1][..text.len() - 1].copy_from_slice(&text[1..]);
         JsonKey {
             blocks,
             len: text.len(),
-            long: (!fits).then(|| text.into_boxed_slice()),
         }
     }
 
@@ -138,24 +135,17 @@ impl JsonKey {
         self.len == 0
     }
 
-    /// The key without its comma if `first`: `Ok` as the first bytes of a
-    /// zero-padded block (to be copied whole), with its length, or `Err`
-    /// as it is, for a key too long for a block.
+    /// The key without its comma if `first`, as the first bytes of a
+    /// zero-padded block (to be copied whole), and its length.
     #[inline]
-    pub fn block(&self, first: bool) -> Result<(&[u8; KEY_BLOCK], usize), &[u8]> {
+    pub fn block(&self, first: bool) -> (&[u8; KEY_BLOCK], usize) {
         let skip = usize::from(first);
-        match &self.long {
-            None => Ok((&self.blocks[skip], self.len - skip)),
-            Some(text) => Err(&text[skip..]),
-        }
+        (&self.blocks[skip], self.len - skip)
     }
 
     /// `,"name":`.
     pub fn as_bytes(&self) -> &[u8] {
-        match &self.long {
-            None => &self.blocks[0][..self.len],
-            Some(text) => text,
-        }
+        &self.blocks[0][..self.len]
     }
 }
 
@@ -476,15 +466,13 @@ mod tests {
 
     #[test]
     fn json_keys_print_with_and_without_their_comma() {
-        for name in ["id", "lastContainedLogTimestamp", &"x".repeat(40)] {
+        for name in ["id", "lastContainedLogTimestamp"] {
             let key = JsonKey::new(name);
             let text = format!(",\"{name}\":");
             assert_eq!(key.as_bytes(), text.as_bytes());
             for first in [false, true] {
-                let printed = match key.block(first) {
-                    Ok((block, len)) => &block[..len],
-                    Err(text) => text,
-                };
+                let (block, len) = key.block(first);
+                let printed = &block[..len];
                 assert_eq!(printed, &text.as_bytes()[usize::from(first)..], "{name}");
             }
         }

@@ -422,7 +422,7 @@ fn single_value<'a, V: Visitor<'a>>(
 /// The length of an array, string or bytes value, `None` for null: compact
 /// (unsigned varint N+1, 0 = null) in flexible versions, else int16 for
 /// strings and int32 for arrays and bytes (-1 = null).
-#[inline]
+#[inline(always)]
 fn length(flexible: bool, string: bool, input: &[u8]) -> Result<(&[u8], Option<usize>), Malformed> {
     if flexible {
         let (rest, n) = unsigned_varint(input).map_err(|_| Malformed)?;

@@ -169,7 +169,17 @@ fn format_int(text: &mut [u8; INT_TEXT], v: i64) -> usize {
     if n < E8 {
         at = put_leading(text, at, n as u32);
     } else if n < E16 {
-        at = put_leading(text, at, (n / E8) as u32);
+        let high = (n / E8) as u32;
+        if high < 100 {
+            // Up to ten digits (CRCs, positions): the one or two leading
+            // ones without the lanes.
+            let two = usize::from(high >= 10);
+            text[at] = b'0' + (high / 10) as u8;
+            text[at + two] = b'0' + (high % 10) as u8;
+            at += 1 + two;
+        } else {
+            at = put_leading(text, at, high);
+        }
         at = put_eight(text, at, (n % E8) as u32);
     } else {
         at = put_leading(text, at, (n / E16) as u32);
@@ -203,17 +213,30 @@ fn put_eight(text: &mut [u8; INT_TEXT], at: usize, n: u32) -> usize {
 /// Writes integers, keeping the text of the last one to reuse when the next
 /// is the same (a batch's records share its timestamp) or one more whose
 /// last digit is not 9 (offsets count up).
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct IntWriter {
     value: i64,
-    /// The text of `value` (none yet while `len` is 0), then room to copy
-    /// it as one fixed-size chunk.
+    /// The text of `value`, then room to copy it as one fixed-size chunk.
     text: [u8; INT_TEXT],
     len: usize,
     /// `value` without its last eight digits, while `value` is at least
     /// 10^8: the texts of the integers from there to 10^8 more differ from
     /// it in those digits only.
     eights: i64,
+}
+
+/// Starts with the text of 0, so that there is always a text to reuse.
+impl Default for IntWriter {
+    fn default() -> Self {
+        let mut text = [0; INT_TEXT];
+        text[0] = b'0';
+        IntWriter {
+            value: 0,
+            text,
+            len: 1,
+            eights: 0,
+        }
+    }
 }
 
 impl IntWriter {
@@ -236,7 +259,7 @@ impl IntWriter {
     /// Makes the text that of `v`: as it is when `v` is the value already.
     #[inline(always)]
     fn hold(&mut self, v: i64) {
-        if v != self.value || self.len == 0 {
+        if v != self.value {
             self.set(v);
         }
     }
@@ -245,7 +268,7 @@ impl IntWriter {
     #[inline]
     fn set(&mut self, v: i64) {
         let next = self.value.checked_add(1) == Some(v) && self.value >= 0;
-        if self.len > 0 && next && self.text[self.len - 1] != b'9' {
+        if next && self.text[self.len - 1] != b'9' {
             self.text[self.len - 1] += 1;
         } else {
             self.format(v);
@@ -260,7 +283,7 @@ impl IntWriter {
         const E8: i64 = 100_000_000;
         // `v` in `eights..eights + E8` (so at least E8).
         let low = v.checked_sub(self.eights).unwrap_or(-1);
-        if self.len > 0 && self.value >= E8 && (0..E8).contains(&low) {
+        if self.value >= E8 && (0..E8).contains(&low) {
             // Only the last eight digits change (the records' timestamps
             // of a batch, and of the batches after it): the text keeps its
             // length and its leading digits.

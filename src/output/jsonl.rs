@@ -26,10 +26,10 @@ use crate::stream::{self, Item, Payload, RecordItem};
 
 const STYLE: JsonStyle = JsonStyle { unknown_tags: true };
 
-/// What a record's line holds besides its head, batch tail, message head
-/// and message: the offset and timestamp (20 characters at most), a comma
-/// and `,"timestamp":`.
-const RECORD_PIECES: usize = 20 + 1 + 13 + 20;
+/// What a record's line holds besides its head, batch tail and
+/// [`framed_message`]: the offset and timestamp (20 characters at most) and
+/// `,"timestamp":`.
+const RECORD_PIECES: usize = 20 + 13 + 20;
 
 /// Prints one file at a time as JSON Lines.
 pub struct JsonLines {
@@ -203,14 +203,11 @@ impl JsonLines {
         let pieces = self.record_head.len() + self.batch_tail.len() + RECORD_PIECES;
         let read = stream::data_records(batch, records, |record| {
             let plan = record.plan;
-            let bound = pieces + plan.json_head.len() + plan.json_bound(record.body.len());
+            let bound = pieces + framed_bound(plan, record.body);
             let mut line = Room::new(&mut self.lines.text, bound);
             line.padded(&self.record_head);
             self.offsets.put(&mut line, record.offset);
-            line.byte(b',');
-            line.padded(&plan.json_head);
-            // The body must end where the message does.
-            if !matches!(put_message(&mut line, plan, record.body, STYLE), Ok([])) {
+            if !framed_message(&mut line, plan, record.body) {
                 return false;
             }
             line.put(b",\"timestamp\":");
@@ -310,7 +307,8 @@ impl JsonLines {
         let decoded = match &item.payload {
             Payload::Framed { plan, body } | Payload::Metadata { plan, body, .. } => {
                 let start = line.len();
-                if framed_message(line, plan, body) {
+                let bound = framed_bound(plan, body);
+                if framed_message(&mut Room::new(line, bound), plan, body) {
                     true
                 } else {
                     line.truncate(start);
@@ -351,14 +349,20 @@ impl JsonLines {
     }
 }
 
-/// `,"type":…,"version":…,"data":{…}` of a metadata record; false (and
-/// partial text) when the body is malformed.
+/// `,"type":…,"version":…,"data":{…}` of a metadata record (at most
+/// [`framed_bound`] bytes); false (and partial text) when the body is
+/// malformed.
 #[inline]
-fn framed_message(line: &mut Vec<u8>, plan: &MessagePlan, body: &[u8]) -> bool {
-    line.push(b',');
-    plan.json_head.append_to(line);
+fn framed_message(line: &mut Room<'_>, plan: &MessagePlan, body: &[u8]) -> bool {
+    line.byte(b',');
+    line.padded(&plan.json_head);
     // The body must end where the message does.
-    matches!(write_message(line, plan, body, STYLE), Ok([]))
+    matches!(put_message(line, plan, body, STYLE), Ok([]))
+}
+
+/// The most bytes [`framed_message`] writes.
+fn framed_bound(plan: &MessagePlan, body: &[u8]) -> usize {
+    1 + plan.json_head.len() + plan.json_bound(body.len())
 }
 
 /// The fields of a record whose value cannot be decoded, in place of

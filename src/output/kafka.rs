@@ -160,7 +160,7 @@ impl KafkaText {
         let log_append_time = batch.header.is_log_append_time();
         let read = stream::data_records(batch, records, |record| {
             let plan = record.plan;
-            let bound = RECORD_PIECES + plan.json_head.len() + plan.json_bound(record.body.len());
+            let bound = RECORD_PIECES + message_bound(plan, record.body);
             let mut line = Room::new(line, bound);
             // The text up to the payload's JSON and its brace, in as few
             // pieces as the record allows.
@@ -185,12 +185,7 @@ impl KafkaText {
             } else {
                 line.put(b" payload: {");
             }
-            line.padded(&plan.json_head);
-            // The body must end where the message does.
-            let printed = matches!(
-                put_message(&mut line, plan, record.body, KAFKA_STYLE),
-                Ok([])
-            );
+            let printed = message_json(&mut line, plan, record.body).is_ok();
             line.put(b"}\n");
             printed
         });
@@ -430,18 +425,24 @@ fn undecodable(line: &mut Vec<u8>, item: &RecordItem<'_, '_>, error: &ValueError
 /// of the message `body` of `plan`; `Err` (and partial text) when the body
 /// is malformed.
 pub fn metadata_json(line: &mut Vec<u8>, plan: &MessagePlan, body: &[u8]) -> Result<(), Malformed> {
-    line.push(b'{');
-    message_json(line, plan, body)?;
-    line.push(b'}');
+    let mut line = Room::new(line, 2 + message_bound(plan, body));
+    line.byte(b'{');
+    message_json(&mut line, plan, body)?;
+    line.byte(b'}');
     Ok(())
+}
+
+/// The most bytes [`message_json`] writes.
+fn message_bound(plan: &MessagePlan, body: &[u8]) -> usize {
+    plan.json_head.len() + plan.json_bound(body.len())
 }
 
 /// [`metadata_json`] without its braces.
 #[inline]
-fn message_json(line: &mut Vec<u8>, plan: &MessagePlan, body: &[u8]) -> Result<(), Malformed> {
-    plan.json_head.append_to(line);
+fn message_json(line: &mut Room<'_>, plan: &MessagePlan, body: &[u8]) -> Result<(), Malformed> {
+    line.padded(&plan.json_head);
     // The body must end where the message does.
-    let [] = write_message(line, plan, body, KAFKA_STYLE)? else {
+    let [] = put_message(line, plan, body, KAFKA_STYLE)? else {
         return Err(Malformed);
     };
     Ok(())

@@ -11,6 +11,7 @@ use crate::bytes::source::Source;
 use crate::check::FileChecks;
 use crate::files::FileKind;
 use crate::metadata;
+use crate::output::json::{JsonStyle, write_message};
 use crate::output::jsonl::JsonLines;
 use crate::output::kafka::{KafkaOptions, KafkaText, metadata_json};
 use crate::schema::{self, Decoded, plan, walk};
@@ -350,6 +351,19 @@ pub fn decode_value(bytes: &[u8]) {
             .map(|(plan, body)| (plan.schema.name, plan.version, body.len())),
         "walk and decoder disagree"
     );
+    // Whatever the body holds, its JSON stays within the plan's bound (the
+    // room that holds it checks each piece in debug builds).
+    if let Ok((plan, body)) = metadata::metadata_frame(bytes) {
+        for unknown_tags in [true, false] {
+            line.clear();
+            let _ = write_message(&mut line, plan, body, JsonStyle { unknown_tags });
+            assert!(
+                line.len() <= plan.json_bound(body.len()),
+                "past the JSON bound"
+            );
+        }
+        line.clear();
+    }
     if let Ok((plan, body)) = decoded {
         metadata_json(&mut line, plan, body).expect("decoded bodies walk");
         serde_json::from_slice::<serde_json::Value>(&line).expect("valid JSON");

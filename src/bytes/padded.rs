@@ -57,13 +57,23 @@ impl<const CHUNK: usize> Padded<CHUNK> {
     /// Appends the text to `out`.
     #[inline]
     pub fn append_to(&self, out: &mut Vec<u8>) {
-        match self.padded.first_chunk::<CHUNK>() {
-            Some(chunk) if self.len <= CHUNK => {
+        match self.block() {
+            Ok(chunk) => {
                 let at = out.len();
                 out.extend_from_slice(chunk);
                 out.truncate(at + self.len);
             }
-            _ => out.extend_from_slice(self.as_bytes()),
+            Err(text) => out.extend_from_slice(text),
+        }
+    }
+
+    /// The text as the first bytes of `CHUNK` (to be copied whole and cut
+    /// to [`Self::len`]), or `Err` with the text when it is longer.
+    #[inline]
+    pub fn block(&self) -> Result<&[u8; CHUNK], &[u8]> {
+        match self.padded.first_chunk::<CHUNK>() {
+            Some(chunk) if self.len <= CHUNK => Ok(chunk),
+            _ => Err(self.as_bytes()),
         }
     }
 

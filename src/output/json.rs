@@ -1,6 +1,7 @@
 //! Values written the way Kafka's JSON converters (Jackson) print them.
 
 use super::base64;
+use super::room::Room;
 use crate::schema::plan::{FieldPlan, MessagePlan};
 use crate::schema::walk::{self, UnknownTags, Visitor, Walked};
 
@@ -65,18 +66,26 @@ pub fn write_str(out: &mut Vec<u8>, s: &str) {
 
 /// Appends raw string bytes, replacing invalid UTF-8 as Java's decoder does.
 pub fn write_str_bytes(out: &mut Vec<u8>, bytes: &[u8]) {
+    // At most six bytes (`\u00XX`) per byte, and the quotes.
+    let bound = bytes.len().saturating_mul(6).saturating_add(2);
+    put_str_bytes(&mut Room::new(out, bound), bytes);
+}
+
+/// [`write_str_bytes`] into `room`, which must hold six bytes per byte
+/// and two more.
+#[inline]
+pub fn put_str_bytes(room: &mut Room<'_>, bytes: &[u8]) {
     // Plain ASCII needing no escape is by far the common case: one pass.
     if is_plain_ascii(bytes) {
-        out.reserve(bytes.len() + 2);
-        out.push(b'"');
-        out.extend_from_slice(bytes);
-        out.push(b'"');
+        room.byte(b'"');
+        room.slice(bytes);
+        room.byte(b'"');
         return;
     }
-    match std::str::from_utf8(bytes) {
+    room.with_vec(|out| match std::str::from_utf8(bytes) {
         Ok(s) => write_str(out, s),
         Err(_) => write_str(out, &String::from_utf8_lossy(bytes)),
-    }
+    });
 }
 
 /// Whether `bytes` are ASCII that a JSON string holds as they are: no quote,
@@ -104,37 +113,41 @@ fn is_plain_ascii(bytes: &[u8]) -> bool {
         .all(|&b| b < 0x80 && !NEEDS_ESCAPE[b as usize])
 }
 
-/// Appends the text of `v`. Inline for the small numbers (ids, counts,
-/// epochs) that are most of what gets printed: out of line, the registers
-/// the wide numbers need were saved and restored on every call.
-#[inline]
+/// Appends the text of `v`.
 pub fn write_int(out: &mut Vec<u8>, v: i64) {
+    put_int(&mut Room::new(out, INT_LEN), v);
+}
+
+/// The longest integer text, i64::MIN's.
+const INT_LEN: usize = 20;
+
+/// Appends the text of `v` to `room`. Inline for the small numbers (ids,
+/// counts, epochs) that are most of what gets printed: out of line, the
+/// registers the wide numbers need were saved and restored on every call.
+#[inline]
+pub fn put_int(room: &mut Room<'_>, v: i64) {
     match v {
-        0..=9 => out.push(b'0' + v as u8),
-        10..=99 => out.extend_from_slice(&[b'0' + v as u8 / 10, b'0' + v as u8 % 10]),
-        _ => write_wide_int(out, v),
+        0..=9 => room.byte(b'0' + v as u8),
+        10..=99 => room.put(&[b'0' + v as u8 / 10, b'0' + v as u8 % 10]),
+        _ => put_wide_int(room, v),
     }
 }
 
 #[inline(never)]
-fn write_wide_int(out: &mut Vec<u8>, v: i64) {
+fn put_wide_int(room: &mut Room<'_>, v: i64) {
     match v {
         100..=999 => {
             let v = v as u16;
             let digits = [v / 100, v / 10 % 10, v % 10].map(|d| b'0' + d as u8);
-            return out.extend_from_slice(&digits);
+            return room.put(&digits);
         }
         // Kafka's -1 for none.
-        -1 => return out.extend_from_slice(b"-1"),
+        -1 => return room.put(b"-1"),
         _ => {}
     }
     let mut text = [0; INT_TEXT];
     let len = format_int(&mut text, v);
-    // A fixed-size append (a couple of stores, where a slice of unknown
-    // length costs a call to memmove), then cut to length.
-    let at = out.len();
-    out.extend_from_slice(&text[..INT_COPY]);
-    out.truncate(at + len);
+    room.chunk(text.first_chunk::<INT_COPY>().expect("INT_COPY"), len);
 }
 
 /// Room for an integer's text: a sign and 20 digits at most, and eight
@@ -143,8 +156,10 @@ const INT_TEXT: usize = 32;
 /// How much of it is appended: at least the longest text, i64::MIN's 20.
 const INT_COPY: usize = 24;
 
-/// Writes `v` at the start of `text`; returns its length.
-#[inline]
+/// Writes `v` at the start of `text`; returns its length. Inline in its
+/// few callers, which are out of line themselves: a call of its own cost a
+/// tenth of its work.
+#[inline(always)]
 fn format_int(text: &mut [u8; INT_TEXT], v: i64) -> usize {
     const E8: u64 = 100_000_000;
     const E16: u64 = E8 * E8;
@@ -154,7 +169,17 @@ fn format_int(text: &mut [u8; INT_TEXT], v: i64) -> usize {
     if n < E8 {
         at = put_leading(text, at, n as u32);
     } else if n < E16 {
-        at = put_leading(text, at, (n / E8) as u32);
+        let high = (n / E8) as u32;
+        if high < 100 {
+            // Up to ten digits (CRCs, positions): the one or two leading
+            // ones without the lanes.
+            let two = usize::from(high >= 10);
+            text[at] = b'0' + (high / 10) as u8;
+            text[at + two] = b'0' + (high % 10) as u8;
+            at += 1 + two;
+        } else {
+            at = put_leading(text, at, high);
+        }
         at = put_eight(text, at, (n % E8) as u32);
     } else {
         at = put_leading(text, at, (n / E16) as u32);
@@ -188,11 +213,10 @@ fn put_eight(text: &mut [u8; INT_TEXT], at: usize, n: u32) -> usize {
 /// Writes integers, keeping the text of the last one to reuse when the next
 /// is the same (a batch's records share its timestamp) or one more whose
 /// last digit is not 9 (offsets count up).
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct IntWriter {
     value: i64,
-    /// The text of `value` (none yet while `len` is 0), then room to copy
-    /// it as one fixed-size chunk.
+    /// The text of `value`, then room to copy it as one fixed-size chunk.
     text: [u8; INT_TEXT],
     len: usize,
     /// `value` without its last eight digits, while `value` is at least
@@ -201,20 +225,41 @@ pub struct IntWriter {
     eights: i64,
 }
 
+/// Starts with the text of 0, so that there is always a text to reuse.
+impl Default for IntWriter {
+    fn default() -> Self {
+        let mut text = [0; INT_TEXT];
+        text[0] = b'0';
+        IntWriter {
+            value: 0,
+            text,
+            len: 1,
+            eights: 0,
+        }
+    }
+}
+
 impl IntWriter {
-    /// Appends the text of `v`. Inline: the text is mostly reused as it is.
-    #[inline(always)]
+    /// Appends the text of `v`.
     pub fn write(&mut self, out: &mut Vec<u8>, v: i64) {
+        self.put(&mut Room::new(out, INT_LEN), v);
+    }
+
+    /// Appends the text of `v` to `room`. Inline: the text is mostly
+    /// reused as it is.
+    #[inline(always)]
+    pub fn put(&mut self, room: &mut Room<'_>, v: i64) {
         self.hold(v);
-        let at = out.len();
-        out.extend_from_slice(&self.text[..INT_COPY]);
-        out.truncate(at + self.len);
+        room.chunk(
+            self.text.first_chunk::<INT_COPY>().expect("INT_COPY"),
+            self.len,
+        );
     }
 
     /// Makes the text that of `v`: as it is when `v` is the value already.
     #[inline(always)]
     fn hold(&mut self, v: i64) {
-        if v != self.value || self.len == 0 {
+        if v != self.value {
             self.set(v);
         }
     }
@@ -223,7 +268,7 @@ impl IntWriter {
     #[inline]
     fn set(&mut self, v: i64) {
         let next = self.value.checked_add(1) == Some(v) && self.value >= 0;
-        if self.len > 0 && next && self.text[self.len - 1] != b'9' {
+        if next && self.text[self.len - 1] != b'9' {
             self.text[self.len - 1] += 1;
         } else {
             self.format(v);
@@ -238,7 +283,7 @@ impl IntWriter {
         const E8: i64 = 100_000_000;
         // `v` in `eights..eights + E8` (so at least E8).
         let low = v.checked_sub(self.eights).unwrap_or(-1);
-        if self.len > 0 && self.value >= E8 && (0..E8).contains(&low) {
+        if self.value >= E8 && (0..E8).contains(&low) {
             // Only the last eight digits change (the records' timestamps
             // of a batch, and of the batches after it): the text keeps its
             // length and its leading digits.
@@ -247,70 +292,6 @@ impl IntWriter {
         }
         self.len = format_int(&mut self.text, v);
         self.eights = v - v % E8;
-    }
-}
-
-/// Room for a line of bounded length built by [`StackLine`]: Kafka's batch
-/// line is constant text and at most a dozen integers of 20 characters
-/// (a test checks the longest).
-const STACK_LINE: usize = 1024;
-
-/// A line of bounded length built in a buffer of fixed size, then appended
-/// in one copy: each piece costs one bounds check, where appending it to
-/// the output's `Vec` costs a capacity check, a length store and, for the
-/// longer constant texts, a call to `memmove`. Kept and reused, so that the
-/// buffer is not zeroed for every line.
-#[derive(Clone, Debug)]
-pub struct StackLine {
-    text: Box<[u8; STACK_LINE]>,
-    len: usize,
-}
-
-impl Default for StackLine {
-    fn default() -> Self {
-        StackLine {
-            text: Box::new([0; STACK_LINE]),
-            len: 0,
-        }
-    }
-}
-
-impl StackLine {
-    pub fn clear(&mut self) {
-        self.len = 0;
-    }
-
-    pub fn as_bytes(&self) -> &[u8] {
-        &self.text[..self.len]
-    }
-
-    #[inline(always)]
-    pub fn put(&mut self, text: &[u8]) {
-        self.text[self.len..self.len + text.len()].copy_from_slice(text);
-        self.len += text.len();
-    }
-
-    /// The text of `v`.
-    #[inline]
-    pub fn int(&mut self, v: i64) {
-        match v {
-            0..=9 => self.put(&[b'0' + v as u8]),
-            10..=99 => self.put(&[b'0' + v as u8 / 10, b'0' + v as u8 % 10]),
-            _ => {
-                let room: &mut [u8; INT_TEXT] = (&mut self.text[self.len..self.len + INT_TEXT])
-                    .try_into()
-                    .expect("INT_TEXT bytes");
-                self.len += format_int(room, v);
-            }
-        }
-    }
-
-    /// The text of `v`, from `writer`, which mostly reuses it.
-    #[inline]
-    pub fn reused_int(&mut self, writer: &mut IntWriter, v: i64) {
-        writer.hold(v);
-        self.text[self.len..self.len + INT_COPY].copy_from_slice(&writer.text[..INT_COPY]);
-        self.len += writer.len;
     }
 }
 
@@ -386,133 +367,307 @@ pub fn write_message<'a>(
     body: &'a [u8],
     style: JsonStyle,
 ) -> Walked<'a> {
+    let mut room = Room::new(out, plan.json_bound(body.len()));
+    put_message(&mut room, plan, body, style)
+}
+
+/// [`write_message`] into `room`, which must hold
+/// [`MessagePlan::json_bound`] of `body`'s length more bytes.
+#[inline]
+pub fn put_message<'a>(
+    room: &mut Room<'_>,
+    plan: &MessagePlan,
+    body: &'a [u8],
+    style: JsonStyle,
+) -> Walked<'a> {
     let mut writer = JsonWriter {
-        out,
+        out: room,
         first: true,
         style,
     };
     walk::walk(plan.root, body, &mut writer)
 }
 
-/// Prints what the walk reports, as Kafka's JSON converters lay it out.
-struct JsonWriter<'o> {
-    out: &'o mut Vec<u8>,
+/// Prints what the walk reports, as Kafka's JSON converters lay it out,
+/// into room reserved for the message's bound.
+struct JsonWriter<'o, 'v> {
+    out: &'o mut Room<'v>,
     /// No field of the innermost open struct is written yet (each key
     /// carries the comma before it, skipped for the first).
     first: bool,
     style: JsonStyle,
 }
 
-impl<'a> Visitor<'a> for JsonWriter<'_> {
+impl<'a> Visitor<'a> for JsonWriter<'_, '_> {
     fn struct_start(&mut self) {
-        self.out.push(b'{');
+        self.out.byte(b'{');
         self.first = true;
     }
 
     #[inline]
     fn field(&mut self, field: &FieldPlan) {
-        field.json_key.append(self.out, self.first);
+        let (block, len) = field.json_key.block(self.first);
+        self.out.chunk(block, len);
         self.first = false;
     }
 
     fn null(&mut self) {
-        self.out.extend_from_slice(b"null");
+        self.out.put(b"null");
     }
 
     fn bool(&mut self, v: bool) {
-        self.out
-            .extend_from_slice(if v { b"true" } else { b"false" });
+        if v {
+            self.out.put(b"true");
+        } else {
+            self.out.put(b"false");
+        }
     }
 
     #[inline]
     fn int(&mut self, v: i64) {
-        write_int(self.out, v);
+        put_int(self.out, v);
     }
 
     fn float(&mut self, v: f64) {
-        let text = java_double(v);
-        if v.is_finite() {
-            self.out.extend_from_slice(text.as_bytes());
-        } else {
-            write_str(self.out, &text);
-        }
+        self.out.with_vec(|out| {
+            let text = java_double(v);
+            if v.is_finite() {
+                out.extend_from_slice(text.as_bytes());
+            } else {
+                write_str(out, &text);
+            }
+        });
     }
 
     #[inline]
     fn uuid(&mut self, v: &'a [u8; 16]) {
         let mut quoted = [b'"'; 24];
         quoted[1..23].copy_from_slice(&base64::uuid_chars(v));
-        self.out.extend_from_slice(&quoted);
+        self.out.put(&quoted);
     }
 
     fn string(&mut self, v: &'a [u8]) {
-        write_str_bytes(self.out, v);
+        put_str_bytes(self.out, v);
     }
 
     fn bytes(&mut self, v: &'a [u8]) {
-        self.out.push(b'"');
-        base64::encode_standard(self.out, v);
-        self.out.push(b'"');
+        self.out.with_vec(|out| {
+            out.push(b'"');
+            base64::encode_standard(out, v);
+            out.push(b'"');
+        });
     }
 
     fn array_start(&mut self, _len: usize) {
-        self.out.push(b'[');
+        self.out.byte(b'[');
     }
 
     #[inline]
     fn element(&mut self, index: usize) {
         if index > 0 {
-            self.out.push(b',');
+            self.out.byte(b',');
         }
     }
 
     fn array_end(&mut self) {
-        self.out.push(b']');
+        self.out.byte(b']');
     }
 
     #[inline]
     fn struct_end(&mut self, unknown: UnknownTags<'a>) {
         if self.style.unknown_tags && !unknown.is_empty() {
-            self.unknown_tags(unknown);
+            let first = self.first;
+            self.out.with_vec(|out| unknown_tags(out, first, unknown));
         }
-        self.out.push(b'}');
+        self.out.byte(b'}');
         // The struct was a value of its parent, which has written a field
         // (or is an array, which counts its own elements).
         self.first = false;
     }
 }
 
-impl JsonWriter<'_> {
-    /// `"_unknownTaggedFields":[…]` of a struct, if it holds any. Out of
-    /// line: rare, and its registers would be saved on every struct's end.
-    #[inline(never)]
-    fn unknown_tags(&mut self, unknown: UnknownTags<'_>) {
-        let mut any = false;
-        for (n, (tag, data)) in unknown.iter().enumerate() {
-            if n > 0 {
-                self.out.push(b',');
-            } else {
-                if !self.first {
-                    self.out.push(b',');
-                }
-                self.out.extend_from_slice(b"\"_unknownTaggedFields\":[");
+/// `"_unknownTaggedFields":[…]` of a struct, if it holds any, with a comma
+/// unless it is the `first` field. Out of line: rare, and its registers
+/// would be saved on every struct's end.
+#[inline(never)]
+fn unknown_tags(out: &mut Vec<u8>, first: bool, unknown: UnknownTags<'_>) {
+    let mut any = false;
+    for (n, (tag, data)) in unknown.iter().enumerate() {
+        if n > 0 {
+            out.push(b',');
+        } else {
+            if !first {
+                out.push(b',');
             }
-            self.out.extend_from_slice(b"{\"tag\":");
-            write_int(self.out, i64::from(tag));
-            self.out.extend_from_slice(b",\"data\":\"");
-            base64::encode_standard(self.out, data);
-            self.out.extend_from_slice(b"\"}");
-            any = true;
+            out.extend_from_slice(b"\"_unknownTaggedFields\":[");
         }
-        if any {
-            self.out.push(b']');
-        }
+        out.extend_from_slice(b"{\"tag\":");
+        write_int(out, i64::from(tag));
+        out.extend_from_slice(b",\"data\":\"");
+        base64::encode_standard(out, data);
+        out.extend_from_slice(b"\"}");
+        any = true;
+    }
+    if any {
+        out.push(b']');
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::bytes::wire::write::unsigned_varint;
+    use crate::schema::plan::{PlanType, StructPlan};
+
+    /// Bodies of a plan built from its fields, toward the most text per
+    /// byte: extreme integers, strings of escaped and invalid bytes, arrays
+    /// of small elements, every tagged field and unknown ones.
+    struct Extreme {
+        rng: u64,
+    }
+
+    impl Extreme {
+        fn next(&mut self) -> u64 {
+            self.rng ^= self.rng << 13;
+            self.rng ^= self.rng >> 7;
+            self.rng ^= self.rng << 17;
+            self.rng
+        }
+
+        fn length(&mut self, out: &mut Vec<u8>, flexible: bool, width: usize, len: Option<usize>) {
+            if flexible {
+                let n = len.map_or(0, |len| len as u32 + 1);
+                unsigned_varint(out, n);
+            } else {
+                let n = len.map_or(-1, |len| len as i64);
+                out.extend_from_slice(&n.to_be_bytes()[8 - width..]);
+            }
+        }
+
+        fn struct_body(&mut self, plan: &StructPlan, depth: usize, out: &mut Vec<u8>) {
+            for field in plan.untagged.iter() {
+                self.field(plan.flexible, field, depth, out);
+            }
+            if !plan.flexible {
+                return;
+            }
+            let known: Vec<&FieldPlan> = plan.present.iter().filter(|f| f.tag.is_some()).collect();
+            let unknown = (self.next() % 3) as usize;
+            unsigned_varint(out, (known.len() + unknown) as u32);
+            for field in known {
+                unsigned_varint(out, field.tag.expect("tagged"));
+                let mut data = Vec::new();
+                self.field(true, field, depth, &mut data);
+                unsigned_varint(out, data.len() as u32);
+                out.extend_from_slice(&data);
+            }
+            for n in 0..unknown {
+                unsigned_varint(out, (plan.by_tag.len() + n) as u32);
+                let len = (self.next() % 3) as usize;
+                unsigned_varint(out, len as u32);
+                out.extend((0..len).map(|_| self.next() as u8));
+            }
+        }
+
+        fn field(&mut self, flexible: bool, field: &FieldPlan, depth: usize, out: &mut Vec<u8>) {
+            if !field.array {
+                return self.value(flexible, field, depth, out);
+            }
+            // Long arrays at the top, where the struct's own keys do not
+            // outweigh them.
+            let pick = self.next();
+            let count = match depth {
+                0 if pick.is_multiple_of(3) => 100 + (pick >> 8) as usize % 200,
+                0..=3 => pick as usize % 6,
+                _ => 0,
+            };
+            self.length(out, flexible, 4, Some(count));
+            for _ in 0..count {
+                self.value(flexible, field, depth + 1, out);
+            }
+        }
+
+        fn value(&mut self, flexible: bool, field: &FieldPlan, depth: usize, out: &mut Vec<u8>) {
+            let pick = self.next();
+            match field.ty {
+                PlanType::Bool => out.push(pick as u8 & 1),
+                PlanType::Int8 => out.push(0x80),
+                PlanType::Int16 => out.extend_from_slice(&i16::MIN.to_be_bytes()),
+                PlanType::Uint16 => out.extend_from_slice(&u16::MAX.to_be_bytes()),
+                PlanType::Int32 => out.extend_from_slice(&i32::MIN.to_be_bytes()),
+                PlanType::Int64 => out.extend_from_slice(&i64::MIN.to_be_bytes()),
+                PlanType::Float64 => {
+                    let v = [
+                        -2.2250738585072014E-308,
+                        f64::MIN,
+                        -0.0012345678901234567,
+                        f64::NEG_INFINITY,
+                    ][pick as usize % 4];
+                    out.extend_from_slice(&f64::to_be_bytes(v));
+                }
+                PlanType::Uuid => out.extend((0..16).map(|_| self.next() as u8)),
+                PlanType::String | PlanType::Bytes => {
+                    let string = matches!(field.ty, PlanType::String);
+                    let len = (pick % 6) as usize;
+                    let null = field.nullable && pick.is_multiple_of(7);
+                    self.length(
+                        out,
+                        flexible,
+                        if string { 2 } else { 4 },
+                        (!null).then_some(len),
+                    );
+                    if !null {
+                        out.extend((0..len).map(|i| {
+                            [0x01, b'"', 0xff, 0xc3, b'a'][(pick as usize >> 8).wrapping_add(i) % 5]
+                        }));
+                    }
+                }
+                PlanType::Struct(plan) => self.struct_body(plan, depth, out),
+            }
+        }
+    }
+
+    #[test]
+    fn messages_print_within_their_json_bound() {
+        use crate::schema::plan;
+        use crate::schema::table::{CONTROL, METADATA};
+        let mut extreme = Extreme {
+            rng: 0x9E37_79B9_7F4A_7C15,
+        };
+        let mut out = Vec::new();
+        let mut check = |plan: &MessagePlan, body: &[u8]| {
+            for unknown_tags in [true, false] {
+                out.clear();
+                // The room checks each piece against the bound (debug builds).
+                let _ = write_message(&mut out, plan, body, JsonStyle { unknown_tags });
+                assert!(
+                    out.len() <= plan.json_bound(body.len()),
+                    "{}",
+                    plan.schema.name
+                );
+            }
+        };
+        for &schema in METADATA.iter().chain(CONTROL.iter()) {
+            for version in schema.valid.min..=schema.valid.max {
+                let plan = plan::of(schema, version);
+                for round in 0..40 {
+                    let mut body = Vec::new();
+                    extreme.struct_body(plan.root, 0, &mut body);
+                    check(plan, &body);
+                    // Cut short and damaged: the walk stops part way.
+                    for _ in 0..20 {
+                        let len = extreme.next() as usize % body.len().max(1);
+                        check(plan, &body[..len]);
+                    }
+                    let at = extreme.next() as usize % body.len().max(1);
+                    if let Some(byte) = body.get_mut(at) {
+                        *byte ^= 1 << (round % 8);
+                    }
+                    check(plan, &body);
+                }
+            }
+        }
+    }
 
     #[test]
     fn doubles_print_like_java() {

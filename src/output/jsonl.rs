@@ -11,8 +11,10 @@
 use std::io::{self, Write};
 
 use super::json::{
-    IntWriter, JsonStyle, StackLine, write_int, write_message, write_str, write_str_bytes,
+    IntWriter, JsonStyle, put_int, put_message, write_int, write_message, write_str,
+    write_str_bytes,
 };
+use super::room::Room;
 use super::{Lines, base64};
 use crate::batch::{Batch, Damage};
 use crate::bytes::padded::Padded;
@@ -23,6 +25,11 @@ use crate::schema::plan::MessagePlan;
 use crate::stream::{self, Item, Payload, RecordItem};
 
 const STYLE: JsonStyle = JsonStyle { unknown_tags: true };
+
+/// What a record's line holds besides its head, batch tail and
+/// [`framed_message`]: the offset and timestamp (20 characters at most) and
+/// `,"timestamp":`.
+const RECORD_PIECES: usize = 20 + 13 + 20;
 
 /// Prints one file at a time as JSON Lines.
 pub struct JsonLines {
@@ -37,7 +44,7 @@ pub struct JsonLines {
     batch_tail: Padded<128>,
     batch_tail_of: Option<u64>,
     /// Where the batch tail is built.
-    batch_text: StackLine,
+    batch_text: Vec<u8>,
     /// Record offsets and timestamps, whose text is mostly reused.
     offsets: IntWriter,
     timestamps: IntWriter,
@@ -59,7 +66,7 @@ impl JsonLines {
             record_head: Padded::default(),
             batch_tail: Padded::default(),
             batch_tail_of: None,
-            batch_text: StackLine::default(),
+            batch_text: Vec::new(),
             offsets: IntWriter::default(),
             timestamps: IntWriter::default(),
             last_good_offset: None,
@@ -193,16 +200,19 @@ impl JsonLines {
         let start = self.lines.text.len();
         self.batch_tail_for(batch);
         let mut last = None;
+        let pieces = self.record_head.len() + self.batch_tail.len() + RECORD_PIECES;
         let read = stream::data_records(batch, records, |record| {
-            let line = &mut self.lines.text;
-            self.record_head.append_to(line);
-            self.offsets.write(line, record.offset);
-            if !framed_message(line, record.plan, record.body) {
+            let plan = record.plan;
+            let bound = pieces + framed_bound(plan, record.body);
+            let mut line = Room::new(&mut self.lines.text, bound);
+            line.padded(&self.record_head);
+            self.offsets.put(&mut line, record.offset);
+            if !framed_message(&mut line, plan, record.body) {
                 return false;
             }
-            line.extend_from_slice(b",\"timestamp\":");
-            self.timestamps.write(line, record.timestamp);
-            self.batch_tail.append_to(line);
+            line.put(b",\"timestamp\":");
+            self.timestamps.put(&mut line, record.timestamp);
+            line.padded(&self.batch_tail);
             last = Some(record.offset);
             true
         });
@@ -280,8 +290,11 @@ impl JsonLines {
     fn batch_tail_for(&mut self, batch: &Batch<'_>) {
         if self.batch_tail_of != Some(batch.position) {
             self.batch_tail_of = Some(batch.position);
-            batch_tail(&mut self.batch_text, batch, &mut self.offsets);
-            self.batch_tail.set(self.batch_text.as_bytes());
+            self.batch_text.clear();
+            let mut text = Room::new(&mut self.batch_text, BATCH_TAIL);
+            batch_tail(&mut text, batch, &mut self.offsets);
+            drop(text);
+            self.batch_tail.set(&self.batch_text);
         }
     }
 
@@ -294,7 +307,8 @@ impl JsonLines {
         let decoded = match &item.payload {
             Payload::Framed { plan, body } | Payload::Metadata { plan, body, .. } => {
                 let start = line.len();
-                if framed_message(line, plan, body) {
+                let bound = framed_bound(plan, body);
+                if framed_message(&mut Room::new(line, bound), plan, body) {
                     true
                 } else {
                     line.truncate(start);
@@ -335,14 +349,20 @@ impl JsonLines {
     }
 }
 
-/// `,"type":…,"version":…,"data":{…}` of a metadata record; false (and
-/// partial text) when the body is malformed.
+/// `,"type":…,"version":…,"data":{…}` of a metadata record (at most
+/// [`framed_bound`] bytes); false (and partial text) when the body is
+/// malformed.
 #[inline]
-fn framed_message(line: &mut Vec<u8>, plan: &MessagePlan, body: &[u8]) -> bool {
-    line.push(b',');
-    plan.json_head.append_to(line);
+fn framed_message(line: &mut Room<'_>, plan: &MessagePlan, body: &[u8]) -> bool {
+    line.byte(b',');
+    line.padded(&plan.json_head);
     // The body must end where the message does.
-    matches!(write_message(line, plan, body, STYLE), Ok([]))
+    matches!(put_message(line, plan, body, STYLE), Ok([]))
+}
+
+/// The most bytes [`framed_message`] writes.
+fn framed_bound(plan: &MessagePlan, body: &[u8]) -> usize {
+    1 + plan.json_head.len() + plan.json_bound(body.len())
 }
 
 /// The fields of a record whose value cannot be decoded, in place of
@@ -390,23 +410,25 @@ fn undecodable(
     }
 }
 
+/// The longest [`batch_tail`]: its texts and three 20-character integers.
+const BATCH_TAIL: usize = 23 + 12 + 15 + 20 + 3 * 20;
+
 /// `,"batch":{"baseOffset","position","leaderEpoch","crcValid"}}\n`, the
 /// end of a record's line: the same
 /// for every record of a batch. The base offset goes through the records'
 /// offset writer: it is one more than the record before, and usually the
 /// offset of the record after.
-fn batch_tail(text: &mut StackLine, batch: &Batch<'_>, offsets: &mut IntWriter) {
-    text.clear();
+fn batch_tail(text: &mut Room<'_>, batch: &Batch<'_>, offsets: &mut IntWriter) {
     text.put(b",\"batch\":{\"baseOffset\":");
-    text.reused_int(offsets, batch.header.base_offset);
+    offsets.put(text, batch.header.base_offset);
     text.put(b",\"position\":");
-    text.int(batch.position as i64);
+    put_int(text, batch.position as i64);
     text.put(b",\"leaderEpoch\":");
-    text.int(i64::from(batch.header.partition_leader_epoch));
+    put_int(text, i64::from(batch.header.partition_leader_epoch));
     // The batch, then the line, end.
-    text.put(if batch.crc_valid {
-        b",\"crcValid\":true}}\n"
+    if batch.crc_valid {
+        text.put(b",\"crcValid\":true}}\n");
     } else {
-        b",\"crcValid\":false}}\n"
-    });
+        text.put(b",\"crcValid\":false}}\n");
+    }
 }

@@ -4,7 +4,8 @@
 use std::io::{self, Write};
 
 use super::Lines;
-use super::json::{IntWriter, JsonStyle, StackLine, write_int, write_message};
+use super::json::{IntWriter, JsonStyle, put_int, put_message, write_int, write_message};
+use super::room::Room;
 use crate::batch::{Batch, Compression, Damage};
 use crate::files::FileKind;
 use crate::metadata::{ValueError, unexplained};
@@ -35,8 +36,6 @@ pub struct KafkaText {
     /// Record offsets and timestamps, whose text is mostly reused.
     offsets: IntWriter,
     timestamps: IntWriter,
-    /// Where each batch line is built.
-    batch_text: StackLine,
 }
 
 impl KafkaText {
@@ -47,7 +46,6 @@ impl KafkaText {
             file_name: String::new(),
             offsets: IntWriter::default(),
             timestamps: IntWriter::default(),
-            batch_text: StackLine::default(),
         }
     }
 
@@ -142,9 +140,9 @@ impl KafkaText {
     /// A batch's line ([`Self::item`] of [`Item::Batch`]).
     #[inline]
     pub fn batch(&mut self, out: &mut impl Write, batch: &Batch<'_>) -> io::Result<()> {
-        let text = &mut self.batch_text;
-        batch_line(text, batch, [&mut self.offsets, &mut self.timestamps]);
-        self.lines.text.extend_from_slice(text.as_bytes());
+        let mut text = Room::new(&mut self.lines.text, BATCH_LINE);
+        batch_line(&mut text, batch, [&mut self.offsets, &mut self.timestamps]);
+        drop(text);
         self.lines.flush_if_full(out)
     }
 
@@ -161,12 +159,14 @@ impl KafkaText {
         let start = line.len();
         let log_append_time = batch.header.is_log_append_time();
         let read = stream::data_records(batch, records, |record| {
+            let plan = record.plan;
+            let bound = RECORD_PIECES + message_bound(plan, record.body);
+            let mut line = Room::new(line, bound);
             // The text up to the payload's JSON and its brace, in as few
             // pieces as the record allows.
-            let mut payload: &[u8] = b" payload: {";
             if !self.options.skip_record_metadata {
                 record_metadata(
-                    line,
+                    &mut line,
                     [&mut self.offsets, &mut self.timestamps],
                     (record.offset, record.timestamp, log_append_time),
                     [
@@ -176,14 +176,17 @@ impl KafkaText {
                 );
                 if record.sequence == -1 {
                     // Metadata records: one piece of text.
-                    payload = b" sequence: -1 headerKeys: [] payload: {";
+                    line.put(b" sequence: -1 headerKeys: [] payload: {");
                 } else {
-                    sequence_and_headers(line, record.sequence, None);
+                    line.put(b" sequence: ");
+                    put_int(&mut line, record.sequence.into());
+                    line.put(b" headerKeys: [] payload: {");
                 }
+            } else {
+                line.put(b" payload: {");
             }
-            line.extend_from_slice(payload);
-            let printed = message_json(line, record.plan, record.body).is_ok();
-            line.extend_from_slice(b"}\n");
+            let printed = message_json(&mut line, plan, record.body).is_ok();
+            line.put(b"}\n");
             printed
         });
         if !read {
@@ -198,19 +201,18 @@ fn push_int(line: &mut Vec<u8>, v: i64) {
     write_int(line, v);
 }
 
-/// Kafka's `printBatchLevel` for a v2 batch, built in `text` (see
-/// [`StackLine`]). Its offsets and timestamp go through the writers of the
-/// records' (`baseOffset` is one more than the record before, and a batch
-/// of one record repeats it three times).
-fn batch_line(text: &mut StackLine, batch: &Batch<'_>, [offsets, timestamps]: [&mut IntWriter; 2]) {
+/// Kafka's `printBatchLevel` for a v2 batch (at most [`BATCH_LINE`]
+/// bytes). Its offsets and timestamp go through the writers of the records'
+/// (`baseOffset` is one more than the record before, and a batch of one
+/// record repeats it three times).
+fn batch_line(text: &mut Room<'_>, batch: &Batch<'_>, [offsets, timestamps]: [&mut IntWriter; 2]) {
     let h = &batch.header;
-    text.clear();
     text.put(b"baseOffset: ");
-    text.reused_int(offsets, h.base_offset);
+    offsets.put(text, h.base_offset);
     text.put(b" lastOffset: ");
-    text.reused_int(offsets, h.last_offset());
+    offsets.put(text, h.last_offset());
     text.put(b" count: ");
-    text.int(h.records_count.into());
+    put_int(text, h.records_count.into());
     if h.base_sequence == -1 && h.producer_id == -1 && h.producer_epoch == -1 {
         // No producer (every batch a controller writes): one piece of text.
         text.put(
@@ -218,16 +220,16 @@ fn batch_line(text: &mut StackLine, batch: &Batch<'_>, [offsets, timestamps]: [&
         );
     } else {
         text.put(b" baseSequence: ");
-        text.int(h.base_sequence.into());
+        put_int(text, h.base_sequence.into());
         text.put(b" lastSequence: ");
-        text.int(h.last_sequence().into());
+        put_int(text, h.last_sequence().into());
         text.put(b" producerId: ");
-        text.int(h.producer_id);
+        put_int(text, h.producer_id);
         text.put(b" producerEpoch: ");
-        text.int(h.producer_epoch.into());
+        put_int(text, h.producer_epoch.into());
         text.put(b" partitionLeaderEpoch: ");
     }
-    text.int(h.partition_leader_epoch.into());
+    put_int(text, h.partition_leader_epoch.into());
     // Fewer, longer pieces of constant text for the usual batch.
     let flags = (h.is_transactional(), h.is_control(), h.delete_horizon_ms());
     if let (false, false, None) = flags {
@@ -236,49 +238,57 @@ fn batch_line(text: &mut StackLine, batch: &Batch<'_>, [offsets, timestamps]: [&
         );
     } else {
         text.put(b" isTransactional: ");
-        text.put(bool_text(flags.0));
+        put_bool(text, flags.0);
         text.put(b" isControl: ");
-        text.put(bool_text(flags.1));
+        put_bool(text, flags.1);
         text.put(b" deleteHorizonMs: ");
         match flags.2 {
             Some(ms) => {
                 text.put(b"OptionalLong[");
-                text.int(ms);
+                put_int(text, ms);
                 text.put(b"]");
             }
             None => text.put(b"OptionalLong.empty"),
         }
         text.put(b" position: ");
     }
-    text.int(batch.position as i64);
-    text.put(if h.is_log_append_time() {
-        b" LogAppendTime: "
+    put_int(text, batch.position as i64);
+    if h.is_log_append_time() {
+        text.put(b" LogAppendTime: ");
     } else {
-        b" CreateTime: "
-    });
-    text.reused_int(timestamps, h.max_timestamp);
+        text.put(b" CreateTime: ");
+    }
+    timestamps.put(text, h.max_timestamp);
     text.put(b" size: ");
-    text.int(h.size_in_bytes() as i64);
+    put_int(text, h.size_in_bytes() as i64);
     let compression = h.compression();
     if h.magic == 2 && compression == Compression::None {
         text.put(b" magic: 2 compresscodec: none crc: ");
     } else {
         text.put(b" magic: ");
-        text.int(h.magic.into());
+        put_int(text, h.magic.into());
         text.put(b" compresscodec: ");
-        text.put(compression.name().as_bytes());
+        text.slice(compression.name().as_bytes());
         text.put(b" crc: ");
     }
-    text.int(h.crc.into());
-    text.put(if batch.crc_valid {
-        b" isvalid: true\n"
+    put_int(text, h.crc.into());
+    if batch.crc_valid {
+        text.put(b" isvalid: true\n");
     } else {
-        b" isvalid: false\n"
-    });
+        text.put(b" isvalid: false\n");
+    }
 }
 
-fn bool_text(v: bool) -> &'static [u8] {
-    if v { b"true" } else { b"false" }
+/// Room for a batch's line: constant text and at most a dozen integers of
+/// 20 characters (a test checks the longest).
+const BATCH_LINE: usize = 1024;
+
+fn put_bool(text: &mut Room<'_>, v: bool) {
+    if v {
+        text.put(b"true");
+    } else {
+        text.put(b"false");
+    }
 }
 
 /// Kafka's per-record line: `| offset: …` metadata unless skipped, then the
@@ -293,7 +303,7 @@ fn record_line(
     let mut prefix: &[u8] = b"| ";
     if !options.skip_record_metadata {
         record_metadata(
-            line,
+            &mut Room::new(line, RECORD_METADATA),
             [offsets, timestamps],
             (
                 item.offset,
@@ -338,32 +348,42 @@ fn record_line(
     line.push(b'\n');
 }
 
-/// `| offset: … CreateTime: … keySize: … valueSize: …` of a record's line.
+/// `| offset: … CreateTime: … keySize: … valueSize: …` of a record's line
+/// (at most [`RECORD_METADATA`] bytes).
 #[inline]
 fn record_metadata(
-    line: &mut Vec<u8>,
+    line: &mut Room<'_>,
     [offsets, timestamps]: [&mut IntWriter; 2],
     (offset, timestamp, log_append_time): (i64, i64, bool),
     [key_size, value_size]: [i32; 2],
 ) {
-    line.extend_from_slice(b"| offset: ");
-    offsets.write(line, offset);
-    line.extend_from_slice(if log_append_time {
-        b" LogAppendTime: "
+    line.put(b"| offset: ");
+    offsets.put(line, offset);
+    if log_append_time {
+        line.put(b" LogAppendTime: ");
     } else {
-        b" CreateTime: "
-    });
-    timestamps.write(line, timestamp);
+        line.put(b" CreateTime: ");
+    }
+    timestamps.put(line, timestamp);
     if key_size == -1 {
         // Metadata records have no key: one piece of text.
-        line.extend_from_slice(b" keySize: -1 valueSize: ");
+        line.put(b" keySize: -1 valueSize: ");
     } else {
-        line.extend_from_slice(b" keySize: ");
-        push_int(line, key_size.into());
-        line.extend_from_slice(b" valueSize: ");
+        line.put(b" keySize: ");
+        put_int(line, key_size.into());
+        line.put(b" valueSize: ");
     }
-    push_int(line, value_size.into());
+    put_int(line, value_size.into());
 }
+
+/// The longest [`record_metadata`]: its texts, two 20-character and two
+/// 11-character integers.
+const RECORD_METADATA: usize = 10 + 20 + 16 + 20 + 10 + 11 + 12 + 11;
+
+/// What a record's line in [`KafkaText::data_records`] holds besides the
+/// message's head and JSON: the metadata, ` sequence: ` and an 11-character
+/// integer, ` headerKeys: [] payload: {`, and `}` and the newline.
+const RECORD_PIECES: usize = RECORD_METADATA + 11 + 11 + 26 + 2;
 
 /// ` sequence: … headerKeys: […]`, of a record with `headers` (`None`
 /// without).
@@ -405,18 +425,24 @@ fn undecodable(line: &mut Vec<u8>, item: &RecordItem<'_, '_>, error: &ValueError
 /// of the message `body` of `plan`; `Err` (and partial text) when the body
 /// is malformed.
 pub fn metadata_json(line: &mut Vec<u8>, plan: &MessagePlan, body: &[u8]) -> Result<(), Malformed> {
-    line.push(b'{');
-    message_json(line, plan, body)?;
-    line.push(b'}');
+    let mut line = Room::new(line, 2 + message_bound(plan, body));
+    line.byte(b'{');
+    message_json(&mut line, plan, body)?;
+    line.byte(b'}');
     Ok(())
+}
+
+/// The most bytes [`message_json`] writes.
+fn message_bound(plan: &MessagePlan, body: &[u8]) -> usize {
+    plan.json_head.len() + plan.json_bound(body.len())
 }
 
 /// [`metadata_json`] without its braces.
 #[inline]
-fn message_json(line: &mut Vec<u8>, plan: &MessagePlan, body: &[u8]) -> Result<(), Malformed> {
-    plan.json_head.append_to(line);
+fn message_json(line: &mut Room<'_>, plan: &MessagePlan, body: &[u8]) -> Result<(), Malformed> {
+    line.padded(&plan.json_head);
     // The body must end where the message does.
-    let [] = write_message(line, plan, body, KAFKA_STYLE)? else {
+    let [] = put_message(line, plan, body, KAFKA_STYLE)? else {
         return Err(Malformed);
     };
     Ok(())
@@ -597,7 +623,7 @@ mod tests {
             producer_id: i64::MAX,
             ..extreme
         });
-        let mut text = StackLine::default();
+        let mut text = Vec::new();
         let mut writers = [IntWriter::default(), IntWriter::default()];
         for header in headers {
             for (position, crc_valid) in [(0, true), (i64::MAX as u64, false), (4_096, true)] {
@@ -608,8 +634,14 @@ mod tests {
                     crc_valid,
                 };
                 let [offsets, timestamps] = &mut writers;
-                batch_line(&mut text, &batch, [offsets, timestamps]);
-                let line = String::from_utf8(text.as_bytes().to_vec()).unwrap();
+                text.clear();
+                // The room checks the bound (debug builds).
+                batch_line(
+                    &mut Room::new(&mut text, BATCH_LINE),
+                    &batch,
+                    [offsets, timestamps],
+                );
+                let line = String::from_utf8(text.clone()).unwrap();
                 assert_eq!(line, expected_batch_line(&batch));
             }
         }

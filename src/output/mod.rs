@@ -5,6 +5,7 @@ pub mod json;
 pub mod jsonl;
 pub mod kafka;
 pub mod progress;
+pub mod room;
 
 use std::io;
 

@@ -24,6 +24,16 @@ pub struct MessagePlan {
     pub json_head: Padded<64>,
 }
 
+impl MessagePlan {
+    /// The most bytes the JSON of a message of this plan read from `len`
+    /// bytes can take, whether the body is well formed or the walk stops
+    /// at damage (see [`JsonCost`]).
+    #[inline]
+    pub fn json_bound(&self, len: usize) -> usize {
+        self.root.json.bound(len)
+    }
+}
+
 /// A struct (the message itself or a nested one) at one version.
 #[derive(Debug)]
 pub struct StructPlan {
@@ -47,6 +57,25 @@ pub struct StructPlan {
     pub flexible: bool,
     /// The smallest encoding of one such struct, to bound untrusted counts.
     pub min_size: usize,
+    /// The most JSON one such struct prints.
+    pub json: JsonCost,
+}
+
+/// An upper bound of the JSON printed for a value read from `n` bytes:
+/// `fixed + per_byte × n`, so that the output can be reserved at once (see
+/// [`crate::output::room`]). Derived from the plan by [`json_cost`]; the
+/// tests hold it against extreme and damaged inputs of every plan.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct JsonCost {
+    pub fixed: usize,
+    pub per_byte: usize,
+}
+
+impl JsonCost {
+    #[inline]
+    pub fn bound(&self, n: usize) -> usize {
+        self.fixed.saturating_add(self.per_byte.saturating_mul(n))
+    }
 }
 
 /// The most fields a struct has in one version (the bits of a `u64`).
@@ -78,49 +107,46 @@ pub struct JsonKey {
     blocks: [[u8; KEY_BLOCK]; 2],
     /// The length of `,"name":`.
     len: usize,
-    /// A key too long for a block (none in the table).
-    long: Option<Box<[u8]>>,
 }
 
 /// Room for the longest key in the table, `,"lastContainedLogTimestamp":`.
-const KEY_BLOCK: usize = 32;
+pub const KEY_BLOCK: usize = 32;
 
 impl JsonKey {
+    /// The key of a field of the table (whose names fit a block: the plans
+    /// of every schema and version are built in the tests).
     pub fn new(name: &str) -> JsonKey {
         let text = format!(",\"{name}\":").into_bytes();
+        assert!(text.len() <= KEY_BLOCK, "field name {name} too long");
         let mut blocks = [[0; KEY_BLOCK]; 2];
-        let fits = text.len() <= KEY_BLOCK;
-        if fits {
-            blocks[0][..text.len()].copy_from_slice(&text);
-            blocks[1][..text.len() - 1].copy_from_slice(&text[1..]);
-        }
+        blocks[0][..text.len()].copy_from_slice(&text);
+        blocks[1][..text.len() - 1].copy_from_slice(&text[1..]);
         JsonKey {
             blocks,
             len: text.len(),
-            long: (!fits).then(|| text.into_boxed_slice()),
         }
+    }
+
+    /// The length of `,"name":`.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// The key without its comma if `first`, as the first bytes of a
+    /// zero-padded block (to be copied whole), and its length.
+    #[inline]
+    pub fn block(&self, first: bool) -> (&[u8; KEY_BLOCK], usize) {
+        let skip = usize::from(first);
+        (&self.blocks[skip], self.len - skip)
     }
 
     /// `,"name":`.
     pub fn as_bytes(&self) -> &[u8] {
-        match &self.long {
-            None => &self.blocks[0][..self.len],
-            Some(text) => text,
-        }
-    }
-
-    /// Appends the key to `out`, without its comma if `first`.
-    #[inline]
-    pub fn append(&self, out: &mut Vec<u8>, first: bool) {
-        let skip = usize::from(first);
-        match &self.long {
-            None => {
-                let at = out.len();
-                out.extend_from_slice(&self.blocks[skip]);
-                out.truncate(at + self.len - skip);
-            }
-            Some(text) => out.extend_from_slice(&text[skip..]),
-        }
+        &self.blocks[0][..self.len]
     }
 }
 
@@ -279,6 +305,7 @@ fn leak_struct(fields: &'static [Field], version: u16, flexible: bool) -> &'stat
         .enumerate()
         .filter(|(_, f)| f.tag.is_none())
         .fold(0, |mask, (i, _)| mask | 1 << i);
+    let json = json_cost(&present, flexible);
     Box::leak(Box::new(StructPlan {
         slots: fields.len(),
         present: present.into_boxed_slice(),
@@ -288,7 +315,85 @@ fn leak_struct(fields: &'static [Field], version: u16, flexible: bool) -> &'stat
         untagged_mask,
         flexible,
         min_size: own + usize::from(flexible),
+        json,
     }))
+}
+
+/// `,"_unknownTaggedFields":[` and its `]`, which a struct of a flexible
+/// version may print.
+const UNKNOWN_TAGS_FIXED: usize = 26;
+/// Per byte of a tagged-field section, for its unknown fields: each takes
+/// at least two bytes (tag and size) plus its data `d`, and prints at most
+/// `,{"tag":` + 10 digits + `,"data":"` + base64 (`2d + 2`) + `"}`, that
+/// is `31 + 2d`, below `16 × (2 + d)`.
+const UNKNOWN_TAGS_PER_BYTE: usize = 16;
+
+/// The JSON bound of a struct whose fields are `present`: its braces, the
+/// key and constant part of every field (tagged or not, as if all were
+/// printed), and the largest output per byte read of any value in it.
+/// Sound because every byte is read once: scalars print only after their
+/// bytes are read, tagged fields print their own data, and of an array's
+/// elements all but one (where a walk may stop) have their whole size.
+fn json_cost(present: &[FieldPlan], flexible: bool) -> JsonCost {
+    let mut cost = JsonCost {
+        fixed: 2,
+        per_byte: 0,
+    };
+    if flexible {
+        cost.fixed += UNKNOWN_TAGS_FIXED;
+        cost.per_byte = UNKNOWN_TAGS_PER_BYTE;
+    }
+    for field in present {
+        let value = value_cost(field.ty);
+        let field_cost = if field.array {
+            // One element, with its comma: `1 + fixed + per_byte × size`
+            // for a size of at least `min_size` (at least one, as the
+            // plans are tested to hold), so at most
+            // `(ceil((1 + fixed) / min_size) + per_byte) × size`. An
+            // element cut short by damage prints at most `1 + fixed` more
+            // than its bytes pay for; `[]` or `null` is 4.
+            assert!(field.min_size > 0, "an array of elements of no size");
+            JsonCost {
+                fixed: 4 + 1 + value.fixed,
+                per_byte: (1 + value.fixed).div_ceil(field.min_size) + value.per_byte,
+            }
+        } else {
+            value
+        };
+        cost.fixed += field.json_key.len() + field_cost.fixed;
+        cost.per_byte = cost.per_byte.max(field_cost.per_byte);
+    }
+    cost
+}
+
+/// The JSON bound of one value of type `ty`: the longest text of a fixed
+/// width value, `null`, quotes, and per byte of a string (`\u00XX` for a
+/// control byte) or of bytes (base64, `4 × ceil(d / 3) <= 2d + 2`).
+fn value_cost(ty: PlanType) -> JsonCost {
+    let fixed = |fixed| JsonCost { fixed, per_byte: 0 };
+    match ty {
+        PlanType::Bool => fixed("false".len()),
+        PlanType::Int8 => fixed("-128".len()),
+        PlanType::Int16 => fixed("-32768".len()),
+        PlanType::Uint16 => fixed("65535".len()),
+        PlanType::Int32 => fixed("-2147483648".len()),
+        PlanType::Int64 => fixed("-9223372036854775808".len()),
+        // Java's longest double is 24 characters ("-2.2250738585072014E-308").
+        PlanType::Float64 => fixed(32),
+        PlanType::Uuid => fixed(24),
+        PlanType::String => JsonCost {
+            fixed: 4,
+            per_byte: 6,
+        },
+        PlanType::Bytes => JsonCost {
+            fixed: 4,
+            per_byte: 2,
+        },
+        PlanType::Struct(plan) => JsonCost {
+            fixed: plan.json.fixed.max(4),
+            per_byte: plan.json.per_byte,
+        },
+    }
 }
 
 fn field_plan(field: &'static Field, slot: usize, version: u16, flexible: bool) -> FieldPlan {
@@ -365,14 +470,14 @@ mod tests {
 
     #[test]
     fn json_keys_print_with_and_without_their_comma() {
-        for name in ["id", "lastContainedLogTimestamp", &"x".repeat(40)] {
+        for name in ["id", "lastContainedLogTimestamp"] {
             let key = JsonKey::new(name);
             let text = format!(",\"{name}\":");
             assert_eq!(key.as_bytes(), text.as_bytes());
             for first in [false, true] {
-                let mut out = b"{".to_vec();
-                key.append(&mut out, first);
-                assert_eq!(out[1..], text.as_bytes()[usize::from(first)..], "{name}");
+                let (block, len) = key.block(first);
+                let printed = &block[..len];
+                assert_eq!(printed, &text.as_bytes()[usize::from(first)..], "{name}");
             }
         }
     }

@@ -47,11 +47,10 @@ fn odd_segment() -> tempfile::TempDir {
     dir
 }
 
-#[test]
-fn kafka_text_prints_kafkas_errors_in_place() {
-    let dir = odd_segment();
+/// Kafka's text of the segment in `dir`, without record metadata.
+fn kafka_payloads(dir: &std::path::Path) -> String {
     let output = common::kdump(
-        dir.path(),
+        dir,
         &[
             "--format",
             "kafka",
@@ -59,7 +58,13 @@ fn kafka_text_prints_kafkas_errors_in_place() {
             "00000000000000000000.log",
         ],
     );
-    let text = String::from_utf8(output.stdout).unwrap();
+    String::from_utf8(output.stdout).unwrap()
+}
+
+#[test]
+fn kafka_text_prints_kafkas_errors_in_place() {
+    let dir = odd_segment();
+    let text = kafka_payloads(dir.path());
     let payloads: Vec<&str> = text.lines().skip(3).collect();
     assert_eq!(
         payloads,
@@ -114,4 +119,49 @@ fn json_lines_keep_undecodable_values_as_raw_bytes_and_unknown_tags() {
         lines[5]["data"],
         json!({"name": "t", "topicId": "3sfz367Mj2RlZmQae6JmDw", "_unknownTaggedFields": [{"tag": 9, "data": "q80="}]})
     );
+}
+
+/// A value too big for the room a line reserves at once (a 400,000-byte
+/// topic name) prints whole, between ordinary records, in both formats.
+#[test]
+fn huge_values_print_whole_in_both_formats() {
+    let name = "n".repeat(400_000);
+    let record = |name: &str| {
+        value(
+            &metadata_value(
+                &TOPIC,
+                0,
+                &json!({"name": name, "topicId": "3sfz367Mj2RlZmQae6JmDw"}),
+            )
+            .unwrap(),
+        )
+    };
+    let mut bytes = Vec::new();
+    write_batch(
+        &mut bytes,
+        &BatchSpec::kraft(0, 1, 1_700_000_000_000),
+        &[record("a"), record(&name), record("b")],
+    );
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("00000000000000000000.log"), bytes).unwrap();
+
+    let output = common::kdump(dir.path(), &["00000000000000000000.log"]);
+    let text = String::from_utf8(output.stdout).unwrap();
+    let names: Vec<String> = text
+        .lines()
+        .map(|line| {
+            let line: serde_json::Value = serde_json::from_str(line).unwrap();
+            line["data"]["name"].as_str().unwrap().to_owned()
+        })
+        .collect();
+    assert_eq!(names, ["a", name.as_str(), "b"]);
+
+    let text = kafka_payloads(dir.path());
+    let payload = |name: &str| {
+        format!(
+            r#" payload: {{"type":"TOPIC_RECORD","version":0,"data":{{"name":"{name}","topicId":"3sfz367Mj2RlZmQae6JmDw"}}}}"#
+        )
+    };
+    let payloads: Vec<&str> = text.lines().skip(3).collect();
+    assert_eq!(payloads, [payload("a"), payload(&name), payload("b")]);
 }

@@ -1,7 +1,7 @@
 //! Values written the way Kafka's JSON converters (Jackson) print them.
 
 use super::base64;
-use super::room::Room;
+use super::room::{MAX_RESERVE, Room};
 use crate::schema::plan::{FieldPlan, MessagePlan};
 use crate::schema::walk::{self, UnknownTags, Visitor, Walked};
 
@@ -68,13 +68,16 @@ pub fn write_str(out: &mut Vec<u8>, s: &str) {
 pub fn write_str_bytes(out: &mut Vec<u8>, bytes: &[u8]) {
     // At most six bytes (`\u00XX`) per byte, and the quotes.
     let bound = bytes.len().saturating_mul(6).saturating_add(2);
+    if bound > MAX_RESERVE {
+        return put_str_bytes(&mut Room::growing(out, bound), bytes);
+    }
     put_str_bytes(&mut Room::new(out, bound), bytes);
 }
 
 /// [`write_str_bytes`] into `room`, which must hold six bytes per byte
 /// and two more.
 #[inline]
-pub fn put_str_bytes(room: &mut Room<'_>, bytes: &[u8]) {
+pub fn put_str_bytes<const G: bool>(room: &mut Room<'_, G>, bytes: &[u8]) {
     // Plain ASCII needing no escape is by far the common case: one pass.
     if is_plain_ascii(bytes) {
         room.byte(b'"');
@@ -125,7 +128,7 @@ const INT_LEN: usize = 20;
 /// counts, epochs) that are most of what gets printed: out of line, the
 /// registers the wide numbers need were saved and restored on every call.
 #[inline]
-pub fn put_int(room: &mut Room<'_>, v: i64) {
+pub fn put_int<const G: bool>(room: &mut Room<'_, G>, v: i64) {
     match v {
         0..=9 => room.byte(b'0' + v as u8),
         10..=99 => room.put(&[b'0' + v as u8 / 10, b'0' + v as u8 % 10]),
@@ -134,7 +137,7 @@ pub fn put_int(room: &mut Room<'_>, v: i64) {
 }
 
 #[inline(never)]
-fn put_wide_int(room: &mut Room<'_>, v: i64) {
+fn put_wide_int<const G: bool>(room: &mut Room<'_, G>, v: i64) {
     match v {
         100..=999 => {
             let v = v as u16;
@@ -367,15 +370,18 @@ pub fn write_message<'a>(
     body: &'a [u8],
     style: JsonStyle,
 ) -> Walked<'a> {
-    let mut room = Room::new(out, plan.json_bound(body.len()));
-    put_message(&mut room, plan, body, style)
+    let bound = plan.json_bound(body.len());
+    if bound > MAX_RESERVE {
+        return put_message(&mut Room::growing(out, bound), plan, body, style);
+    }
+    put_message(&mut Room::new(out, bound), plan, body, style)
 }
 
 /// [`write_message`] into `room`, which must hold
 /// [`MessagePlan::json_bound`] of `body`'s length more bytes.
 #[inline]
-pub fn put_message<'a>(
-    room: &mut Room<'_>,
+pub fn put_message<'a, const G: bool>(
+    room: &mut Room<'_, G>,
     plan: &MessagePlan,
     body: &'a [u8],
     style: JsonStyle,
@@ -390,15 +396,15 @@ pub fn put_message<'a>(
 
 /// Prints what the walk reports, as Kafka's JSON converters lay it out,
 /// into room reserved for the message's bound.
-struct JsonWriter<'o, 'v> {
-    out: &'o mut Room<'v>,
+struct JsonWriter<'o, 'v, const G: bool> {
+    out: &'o mut Room<'v, G>,
     /// No field of the innermost open struct is written yet (each key
     /// carries the comma before it, skipped for the first).
     first: bool,
     style: JsonStyle,
 }
 
-impl<'a> Visitor<'a> for JsonWriter<'_, '_> {
+impl<'a, const G: bool> Visitor<'a> for JsonWriter<'_, '_, G> {
     fn struct_start(&mut self) {
         self.out.byte(b'{');
         self.first = true;
@@ -625,6 +631,75 @@ mod tests {
                 PlanType::Struct(plan) => self.struct_body(plan, depth, out),
             }
         }
+    }
+
+    /// A value too big to reserve its bound for prints in a growing room,
+    /// which grows past its first MiB: a 450,000-byte topic name (1.35 MB
+    /// of JSON) and 200,000 replicas (2.1 MB).
+    #[test]
+    fn huge_values_print_in_a_growing_room() {
+        use crate::output::room::SLACK;
+        use crate::schema::{metadata_schema_by_name, plan};
+        let compact = |out: &mut Vec<u8>, mut n: usize| {
+            n += 1;
+            while n >= 0x80 {
+                out.push(n as u8 | 0x80);
+                n >>= 7;
+            }
+            out.push(n as u8);
+        };
+        let topic = plan::of(metadata_schema_by_name("TOPIC_RECORD").expect("schema"), 0);
+        let mut body = Vec::new();
+        let name: Vec<u8> = (0..450_000).map(|i| [b'a', b'"', 0x01][i % 3]).collect();
+        compact(&mut body, name.len());
+        body.extend_from_slice(&name);
+        body.extend_from_slice(&[0; 16]);
+        body.push(0);
+        assert!(topic.json_bound(body.len()) > MAX_RESERVE);
+        let mut out = b"head".to_vec();
+        assert_eq!(
+            write_message(&mut out, topic, &body, JsonStyle { unknown_tags: true }),
+            Ok(&[][..])
+        );
+        assert!(out.len() > MAX_RESERVE + SLACK);
+        let expected = format!(
+            "head{{\"name\":\"{}\",\"topicId\":\"AAAAAAAAAAAAAAAAAAAAAA\"}}",
+            "a\\\"\\u0001".repeat(150_000)
+        );
+        assert_eq!(String::from_utf8(out).expect("UTF-8"), expected);
+
+        let partition = plan::of(
+            metadata_schema_by_name("PARTITION_RECORD").expect("schema"),
+            0,
+        );
+        let mut body = Vec::new();
+        body.extend_from_slice(&7i32.to_be_bytes());
+        body.extend_from_slice(&[0; 16]);
+        compact(&mut body, 200_000);
+        (0..200_000i32).for_each(|r| body.extend_from_slice(&(r * 10_000).to_be_bytes()));
+        for list in 0..3 {
+            compact(&mut body, list);
+            (0..list as i32).for_each(|r| body.extend_from_slice(&r.to_be_bytes()));
+        }
+        [1i32, 2, 3]
+            .iter()
+            .for_each(|v| body.extend_from_slice(&v.to_be_bytes()));
+        body.push(0);
+        assert!(partition.json_bound(body.len()) > MAX_RESERVE);
+        let mut out = Vec::new();
+        assert_eq!(
+            write_message(&mut out, partition, &body, JsonStyle { unknown_tags: true }),
+            Ok(&[][..])
+        );
+        assert!(out.len() > MAX_RESERVE + SLACK);
+        let replicas: Vec<String> = (0..200_000).map(|r| (r * 10_000).to_string()).collect();
+        let expected = format!(
+            "{{\"partitionId\":7,\"topicId\":\"AAAAAAAAAAAAAAAAAAAAAA\",\"replicas\":[{}],\
+             \"isr\":[],\"removingReplicas\":[0],\"addingReplicas\":[0,1],\"leader\":1,\
+             \"leaderEpoch\":2,\"partitionEpoch\":3}}",
+            replicas.join(",")
+        );
+        assert_eq!(String::from_utf8(out).expect("UTF-8"), expected);
     }
 
     #[test]

@@ -14,7 +14,7 @@ use super::json::{
     IntWriter, JsonStyle, put_int, put_message, write_int, write_message, write_str,
     write_str_bytes,
 };
-use super::room::Room;
+use super::room::{MAX_RESERVE, Room};
 use super::{Lines, base64};
 use crate::batch::{Batch, Damage};
 use crate::bytes::padded::Padded;
@@ -204,6 +204,10 @@ impl JsonLines {
         let read = stream::data_records(batch, records, |record| {
             let plan = record.plan;
             let bound = pieces + framed_bound(plan, record.body);
+            if bound > MAX_RESERVE {
+                // A huge value: printed by the item path, in a growing room.
+                return false;
+            }
             let mut line = Room::new(&mut self.lines.text, bound);
             line.padded(&self.record_head);
             self.offsets.put(&mut line, record.offset);
@@ -308,7 +312,12 @@ impl JsonLines {
             Payload::Framed { plan, body } | Payload::Metadata { plan, body, .. } => {
                 let start = line.len();
                 let bound = framed_bound(plan, body);
-                if framed_message(&mut Room::new(line, bound), plan, body) {
+                let framed = if bound > MAX_RESERVE {
+                    framed_message(&mut Room::growing(line, bound), plan, body)
+                } else {
+                    framed_message(&mut Room::new(line, bound), plan, body)
+                };
+                if framed {
                     true
                 } else {
                     line.truncate(start);
@@ -353,7 +362,7 @@ impl JsonLines {
 /// [`framed_bound`] bytes); false (and partial text) when the body is
 /// malformed.
 #[inline]
-fn framed_message(line: &mut Room<'_>, plan: &MessagePlan, body: &[u8]) -> bool {
+fn framed_message<const G: bool>(line: &mut Room<'_, G>, plan: &MessagePlan, body: &[u8]) -> bool {
     line.byte(b',');
     line.padded(&plan.json_head);
     // The body must end where the message does.

@@ -5,7 +5,7 @@ use std::io::{self, Write};
 
 use super::Lines;
 use super::json::{IntWriter, JsonStyle, put_int, put_message, write_int, write_message};
-use super::room::Room;
+use super::room::{MAX_RESERVE, Room};
 use crate::batch::{Batch, Compression, Damage};
 use crate::files::FileKind;
 use crate::metadata::{ValueError, unexplained};
@@ -161,6 +161,10 @@ impl KafkaText {
         let read = stream::data_records(batch, records, |record| {
             let plan = record.plan;
             let bound = RECORD_PIECES + message_bound(plan, record.body);
+            if bound > MAX_RESERVE {
+                // A huge value: printed by the item path, in a growing room.
+                return false;
+            }
             let mut line = Room::new(line, bound);
             // The text up to the payload's JSON and its brace, in as few
             // pieces as the record allows.
@@ -425,9 +429,21 @@ fn undecodable(line: &mut Vec<u8>, item: &RecordItem<'_, '_>, error: &ValueError
 /// of the message `body` of `plan`; `Err` (and partial text) when the body
 /// is malformed.
 pub fn metadata_json(line: &mut Vec<u8>, plan: &MessagePlan, body: &[u8]) -> Result<(), Malformed> {
-    let mut line = Room::new(line, 2 + message_bound(plan, body));
+    let bound = 2 + message_bound(plan, body);
+    if bound > MAX_RESERVE {
+        return braced_message_json(&mut Room::growing(line, bound), plan, body);
+    }
+    braced_message_json(&mut Room::new(line, bound), plan, body)
+}
+
+/// [`metadata_json`] into `line`.
+fn braced_message_json<const G: bool>(
+    line: &mut Room<'_, G>,
+    plan: &MessagePlan,
+    body: &[u8],
+) -> Result<(), Malformed> {
     line.byte(b'{');
-    message_json(&mut line, plan, body)?;
+    message_json(line, plan, body)?;
     line.byte(b'}');
     Ok(())
 }
@@ -439,7 +455,11 @@ fn message_bound(plan: &MessagePlan, body: &[u8]) -> usize {
 
 /// [`metadata_json`] without its braces.
 #[inline]
-fn message_json(line: &mut Room<'_>, plan: &MessagePlan, body: &[u8]) -> Result<(), Malformed> {
+fn message_json<const G: bool>(
+    line: &mut Room<'_, G>,
+    plan: &MessagePlan,
+    body: &[u8],
+) -> Result<(), Malformed> {
     line.padded(&plan.json_head);
     // The body must end where the message does.
     let [] = put_message(line, plan, body, KAFKA_STYLE)? else {

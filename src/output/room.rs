@@ -17,8 +17,14 @@
 //! or stops, was measured: it cost 100-126 instructions a record in JSON
 //! Lines and 146-180 in Kafka's text, most of what rooms save, so the
 //! bound's derivation and its tests carry it instead.
-//! The reservation is at most 41 times the bytes of a value already in
-//! memory (the plan table's largest rate), never sized by a length field.
+//!
+//! A bound can be up to 41 times a value's bytes (the plan table's largest
+//! rate); a message whose bound is over [`MAX_RESERVE`] (a value of tens of
+//! KiB, which metadata records never are) is written through a *growing*
+//! room instead (`Room<'_, true>`, [`Room::growing`]): the same code,
+//! compiled a second time with a check per piece that grows the `Vec` when
+//! a piece does not fit, so that a huge value reserves what it prints, not
+//! what it might.
 
 use std::marker::PhantomData;
 
@@ -29,26 +35,49 @@ use crate::bytes::padded::Padded;
 /// up to this size and the position advanced by their length only.
 pub const SLACK: usize = 128;
 
+/// The largest bound a room reserves at once; a larger one takes a growing
+/// room.
+pub const MAX_RESERVE: usize = 1 << 20;
+
 /// Spare capacity of a `Vec<u8>`, reserved for a bounded number of bytes
-/// and appended to without further checks. The `Vec`'s length is set when
-/// the room is dropped.
-pub struct Room<'v> {
+/// and appended to without further checks (or, if `GROWS`, with a check
+/// per piece that grows the `Vec`). The `Vec`'s length is set when the room
+/// is dropped.
+pub struct Room<'v, const GROWS: bool = false> {
     vec: *mut Vec<u8>,
     /// The `Vec`'s buffer.
     base: *mut u8,
     /// Where the next byte goes.
     at: *mut u8,
     /// The end of the reserved bound (chunks may write up to [`SLACK`]
-    /// bytes past it).
+    /// bytes past it: the capacity always reaches `end + SLACK`).
     end: *mut u8,
     _vec: PhantomData<&'v mut Vec<u8>>,
 }
 
 impl<'v> Room<'v> {
     /// Room after `vec`'s bytes for `bound` bytes (and [`SLACK`]). The
-    /// caller promises that no more than `bound` bytes are appended.
+    /// caller promises that no more than `bound` bytes are appended, and
+    /// that `bound` is at most [`MAX_RESERVE`] (else it asks for a growing
+    /// room).
     #[inline]
     pub fn new(vec: &'v mut Vec<u8>, bound: usize) -> Room<'v> {
+        debug_assert!(bound <= MAX_RESERVE, "a growing room's bound");
+        Room::reserve(vec, bound)
+    }
+}
+
+impl<'v> Room<'v, true> {
+    /// Room after `vec`'s bytes that grows as it is written, starting with
+    /// at most [`MAX_RESERVE`] bytes.
+    pub fn growing(vec: &'v mut Vec<u8>, bound: usize) -> Room<'v, true> {
+        Room::reserve(vec, bound.min(MAX_RESERVE))
+    }
+}
+
+impl<'v, const GROWS: bool> Room<'v, GROWS> {
+    #[inline]
+    fn reserve(vec: &'v mut Vec<u8>, bound: usize) -> Room<'v, GROWS> {
         // Saturating: a bound that does not fit fails the reservation
         // instead of wrapping to a small one.
         vec.reserve(bound.saturating_add(SLACK));
@@ -105,9 +134,9 @@ impl<'v> Room<'v> {
         const { assert!(N <= SLACK) };
         debug_assert!(len <= N);
         self.check(len);
-        // SAFETY: `at + len` is within the bound (the caller's promise,
-        // checked above in debug builds), and the `N - len` more bytes are
-        // within the slack reserved past it.
+        // SAFETY: `at + len` is within `end` (the caller's promise, checked
+        // above in debug builds, or made good by growing), and the `N -
+        // len` more bytes are within the slack reserved past it.
         unsafe {
             std::ptr::copy_nonoverlapping(chunk.as_ptr(), self.at, N);
             self.at = self.at.add(len);
@@ -118,7 +147,7 @@ impl<'v> Room<'v> {
     #[inline]
     pub fn slice(&mut self, bytes: &[u8]) {
         self.check(bytes.len());
-        // SAFETY: within the bound, as for `chunk`.
+        // SAFETY: within `end`, as for `chunk`.
         unsafe {
             std::ptr::copy_nonoverlapping(bytes.as_ptr(), self.at, bytes.len());
             self.at = self.at.add(bytes.len());
@@ -153,13 +182,15 @@ impl<'v> Room<'v> {
         let vec = unsafe { &mut *self.vec };
         self.sync(vec);
         write(vec);
-        debug_assert!(vec.len() <= end, "past the room's bound");
-        // The `Vec` may have moved its buffer (if `write` reserved more);
-        // the room keeps its place in it, within a capacity that only grows.
-        let len = vec.len().min(end);
+        debug_assert!(GROWS || vec.len() <= end, "past the room's bound");
+        // What `write` appended stays (past the bound, the room ends
+        // there); the `Vec` may have moved its buffer.
+        let len = vec.len();
+        let end = end.max(len);
+        vec.reserve(end + SLACK - len);
         self.base = vec.as_mut_ptr();
-        // SAFETY: `len <= end`, and `end + SLACK` is within the capacity,
-        // reserved at `new` and never shrunk.
+        // SAFETY: `len <= end`, and `end + SLACK` is within the capacity
+        // just reserved.
         unsafe {
             self.at = self.base.add(len);
             self.end = self.base.add(end);
@@ -174,17 +205,41 @@ impl<'v> Room<'v> {
         unsafe { vec.set_len(self.len()) }
     }
 
-    /// Checks, in debug builds, that `len` more bytes are within the bound.
+    /// Checks that `len` more bytes are within the bound: in debug builds,
+    /// or, in a growing room, always, growing it if they are not.
     #[inline(always)]
-    fn check(&self, len: usize) {
-        debug_assert!(
-            len <= self.end as usize - self.at as usize,
-            "past the room's bound"
-        );
+    fn check(&mut self, len: usize) {
+        let left = self.end as usize - self.at as usize;
+        if GROWS {
+            if len > left {
+                self.grow(len);
+            }
+        } else {
+            debug_assert!(len <= left, "past the room's bound");
+        }
+    }
+
+    /// Room for `len` more bytes, and as many again as there was.
+    #[cold]
+    #[inline(never)]
+    fn grow(&mut self, len: usize) {
+        // SAFETY: the room borrows the `Vec` mutably for its lifetime.
+        let vec = unsafe { &mut *self.vec };
+        self.sync(vec);
+        let written = vec.len();
+        let room = len.max(self.end as usize - self.base as usize);
+        vec.reserve(room + SLACK);
+        self.base = vec.as_mut_ptr();
+        // SAFETY: `written + room + SLACK` is within the capacity just
+        // reserved.
+        unsafe {
+            self.at = self.base.add(written);
+            self.end = self.base.add(written + room);
+        }
     }
 }
 
-impl Drop for Room<'_> {
+impl<const GROWS: bool> Drop for Room<'_, GROWS> {
     #[inline]
     fn drop(&mut self) {
         // SAFETY: the room borrows the `Vec` mutably for its lifetime.

@@ -273,6 +273,30 @@ mod tests {
     }
 
     #[test]
+    fn a_growing_room_grows_as_it_is_written() {
+        let mut vec = b"head".to_vec();
+        let pieces = MAX_RESERVE * 3 / 100;
+        {
+            let mut room = Room::growing(&mut vec, MAX_RESERVE * 3);
+            for _ in 0..pieces {
+                room.slice(&[7; 100]);
+                room.chunk(&[9; 32], 1);
+            }
+            room.with_vec(|v| v.extend_from_slice(&[5; 1000]));
+            room.put(b"!");
+        }
+        assert_eq!(vec.len(), 4 + pieces * 101 + 1000 + 1);
+        let mut expected = b"head".to_vec();
+        for _ in 0..pieces {
+            expected.extend_from_slice(&[7; 100]);
+            expected.push(9);
+        }
+        expected.extend_from_slice(&[5; 1000]);
+        expected.push(b'!');
+        assert!(vec == expected);
+    }
+
+    #[test]
     #[cfg(debug_assertions)]
     #[should_panic(expected = "past the room's bound")]
     fn appending_past_the_bound_fails_in_debug_builds() {

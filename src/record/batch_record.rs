@@ -180,6 +180,35 @@ fn unusual_plain_record(input: &[u8]) -> Option<(&[u8], PlainRecord<'_>)> {
 /// reads these the same).
 #[inline(always)]
 fn usual_record(input: &[u8]) -> Option<(&[u8], PlainRecord<'_>)> {
+    let (n, length, record) = usual_record_parts(input)?;
+    Some((&input[n + length..], record))
+}
+
+/// [`parse_record`] of a record [`usual_record`] reads, with a few tests
+/// instead of a branch per field (kshell's loader reads every record);
+/// `None` for any other record, which [`parse_record`] then reads.
+#[inline(always)]
+pub fn parse_usual_record(input: &[u8], base: usize) -> Option<(&[u8], Record<'_>)> {
+    let (n, length, plain) = usual_record_parts(input)?;
+    let end = n + length;
+    let record = Record {
+        position: base,
+        length: length as i32,
+        end: base + end,
+        attributes: input[n] as i8,
+        timestamp_delta: plain.timestamp_delta,
+        offset_delta: plain.offset_delta,
+        key: plain.key,
+        value: plain.value,
+        header_count: 0,
+        headers: &input[end..end],
+    };
+    Some((&input[end..], record))
+}
+
+/// [`usual_record`], with the width of its length varint and the length.
+#[inline(always)]
+fn usual_record_parts(input: &[u8]) -> Option<(usize, usize, PlainRecord<'_>)> {
     let (n, raw_length) = short_unsigned_varint(input)?;
     // An odd zig-zag value is negative.
     if raw_length & 1 != 0 {
@@ -207,7 +236,7 @@ fn usual_record(input: &[u8]) -> Option<(&[u8], PlainRecord<'_>)> {
         key: None,
         value: Some(&body[value_start..value_end]),
     };
-    Some((&input[n + length..], record))
+    Some((n, length, record))
 }
 
 /// A varint's raw value and width when it takes one or two bytes.
@@ -321,6 +350,10 @@ pub fn records(
         }
         left -= 1;
         let at = input.len() - rest.len();
+        if let Some((next, record)) = parse_usual_record(rest, at) {
+            rest = next;
+            return Some(Ok(record));
+        }
         match parse_record(rest, at) {
             Ok((next, record)) => {
                 rest = next;
@@ -422,6 +455,22 @@ mod tests {
                 let expected = plain_by_parse_record(&input);
                 read += usize::from(expected.is_some());
                 assert_eq!(parse_plain_record(&input), expected, "{input:?}");
+            }
+        }
+        assert!(read > 100, "changes must leave records readable");
+    }
+
+    #[test]
+    fn parse_usual_record_reads_what_parse_record_reads() {
+        let specs = [record(0, 3, 0), record(5, 100, 0), record(-70, 90, 0)];
+        let mut read = 0;
+        for spec in specs {
+            let (section, _) = section_of(std::slice::from_ref(&spec));
+            for input in mutations(&section) {
+                if let Some(usual) = parse_usual_record(&input, 7) {
+                    assert_eq!(Ok(usual), parse_record(&input, 7), "{input:?}");
+                    read += 1;
+                }
             }
         }
         assert!(read > 100, "changes must leave records readable");

@@ -46,7 +46,10 @@ fn struct_body<'a>(
     let first = out.nodes.len();
     out.nodes.resize(first + plan.slots, Node::Absent);
     for field in plan.untagged.iter() {
-        let (rest, node) = field_value(plan, field, input, out)?;
+        let (rest, node) = match fixed_scalar(field, input) {
+            Some(read) => read,
+            None => field_value(plan, field, input, out)?,
+        };
         out.nodes[first + field.slot] = node;
         input = rest;
     }
@@ -99,13 +102,52 @@ fn tagged_fields<'a>(
         match plan.by_tag.get(tag as usize).copied().flatten() {
             Some(i) => {
                 let field = &plan.present[usize::from(i)];
-                let (_, node) = field_value(plan, field, data, out)?;
+                let (_, node) = match fixed_scalar(field, data) {
+                    Some(read) => read,
+                    None => field_value(plan, field, data, out)?,
+                };
                 out.nodes[first + field.slot] = node;
             }
             None => unknown.push(UnknownTag { tag, data }),
         }
     }
     Ok((input, ()))
+}
+
+/// A fixed-width scalar field read in place, without a call: most fields of
+/// a metadata record. `None` for any other field, or when too few bytes
+/// remain, which [`field_value`] then reads (or reports).
+#[inline(always)]
+fn fixed_scalar<'a>(field: &FieldPlan, input: &'a [u8]) -> Option<(&'a [u8], Node<'a>)> {
+    if field.array {
+        return None;
+    }
+    match field.ty {
+        PlanType::Bool => fixed(input).map(|(rest, [v])| (rest, Node::Bool(v != 0))),
+        PlanType::Int8 => fixed_int(input, |b| i8::from_be_bytes(b).into()),
+        PlanType::Int16 => fixed_int(input, |b| i16::from_be_bytes(b).into()),
+        PlanType::Uint16 => fixed_int(input, |b| u16::from_be_bytes(b).into()),
+        PlanType::Int32 => fixed_int(input, |b| i32::from_be_bytes(b).into()),
+        PlanType::Int64 => fixed_int(input, i64::from_be_bytes),
+        PlanType::Uuid => fixed(input).map(|(rest, b)| (rest, Node::Uuid(b))),
+        _ => None,
+    }
+}
+
+/// An integer of `N` bytes, and the bytes after it.
+#[inline(always)]
+fn fixed_int<'a, const N: usize>(
+    input: &'a [u8],
+    int: impl Fn([u8; N]) -> i64,
+) -> Option<(&'a [u8], Node<'a>)> {
+    fixed(input).map(|(rest, b)| (rest, Node::Int(int(b))))
+}
+
+/// The first `N` bytes, and the bytes after them.
+#[inline(always)]
+fn fixed<const N: usize>(input: &[u8]) -> Option<(&[u8], [u8; N])> {
+    let (bytes, rest) = input.split_first_chunk::<N>()?;
+    Some((rest, *bytes))
 }
 
 /// A field's value: a scalar, a struct, or an array of either.
@@ -142,15 +184,26 @@ fn field_value<'a>(
         ));
     }
     let first = out.nodes.len();
-    if let Some(read) = fixed_int_reader(field.ty) {
-        // Integer elements have no children of their own: push them as read
-        // (replica lists and ISRs are most of the arrays in a log).
-        out.nodes.reserve(count);
-        for _ in 0..count {
-            let (rest, v) = read(input)?;
-            out.nodes.push(Node::Int(v));
-            input = rest;
-        }
+    // Integer elements have no children of their own: push them all at once
+    // (replica lists and ISRs are most of the arrays in a log).
+    let ints = match field.ty {
+        PlanType::Int8 => Some(push_ints(input, count, out, |b| {
+            i8::from_be_bytes(b).into()
+        })),
+        PlanType::Int16 => Some(push_ints(input, count, out, |b| {
+            i16::from_be_bytes(b).into()
+        })),
+        PlanType::Uint16 => Some(push_ints(input, count, out, |b| {
+            u16::from_be_bytes(b).into()
+        })),
+        PlanType::Int32 => Some(push_ints(input, count, out, |b| {
+            i32::from_be_bytes(b).into()
+        })),
+        PlanType::Int64 => Some(push_ints(input, count, out, i64::from_be_bytes)),
+        _ => None,
+    };
+    if let Some(read) = ints {
+        input = read?.0;
     } else {
         // Struct elements push their fields after the elements: reserve the
         // elements' slots first.
@@ -170,21 +223,21 @@ fn field_value<'a>(
     ))
 }
 
-type IntReader = fn(&[u8]) -> WireResult<'_, i64>;
-
-/// A reader for `ty` when it is a fixed-width integer.
-fn fixed_int_reader(ty: PlanType) -> Option<IntReader> {
-    fn widen<T: Into<i64>>(parsed: WireResult<'_, T>) -> WireResult<'_, i64> {
-        parsed.map(|(rest, v)| (rest, v.into()))
-    }
-    Some(match ty {
-        PlanType::Int8 => |i| widen(be_i8(i)),
-        PlanType::Int16 => |i| widen(be_i16(i)),
-        PlanType::Uint16 => |i| widen(be_u16(i)),
-        PlanType::Int32 => |i| widen(be_i32(i)),
-        PlanType::Int64 => be_i64,
-        _ => return None,
-    })
+/// `count` integers of `N` bytes each, pushed as nodes.
+#[inline(always)]
+fn push_ints<'a, const N: usize>(
+    input: &'a [u8],
+    count: usize,
+    out: &mut Decoded<'a>,
+    int: impl Fn([u8; N]) -> i64,
+) -> WireResult<'a, ()> {
+    // The caller bounded `count` by the bytes left over `N` (the elements'
+    // `min_size`): no overflow, and no truncation past the last element.
+    let (rest, elements) = take_bytes(input, count * N)?;
+    let (elements, _) = elements.as_chunks::<N>();
+    out.nodes
+        .extend(elements.iter().map(|&b| Node::Int(int(b))));
+    Ok((rest, ()))
 }
 
 /// Array length: compact (unsigned varint N+1, 0 = null) in flexible

@@ -205,13 +205,25 @@ impl<'d, 'a> NodeRef<'d, 'a> {
     /// [`Self::int_array`] without collecting: for readers that copy the
     /// elements into storage of their own.
     pub fn ints(&self) -> Option<impl Iterator<Item = i32> + use<'d, 'a>> {
-        let present = match self.node() {
+        let elements: &'d [Node<'a>] = match self.node() {
             // An absent node has no elements: the empty default.
-            Node::Absent => self.default() == Some(Default::Zero),
-            Node::Array { .. } => true,
-            _ => false,
+            Node::Absent if self.default() == Some(Default::Zero) => &[],
+            Node::Array { first, len } => {
+                let first = first as usize;
+                self.doc
+                    .nodes
+                    .get(first..first + len as usize)
+                    .unwrap_or_default()
+            }
+            _ => return None,
         };
-        present.then(|| self.elements().map(|e| e.int().unwrap_or_default() as i32))
+        // Read off the slice, not element by element through `int`: replica
+        // lists are most of what kshell's loader reads. Elements are never
+        // absent (that is for fields), so none has a default to read.
+        Some(elements.iter().map(|e| match *e {
+            Node::Int(v) => v as i32,
+            _ => 0,
+        }))
     }
 
     /// Uuid elements of an `[]uuid` field, as `int_array` treats absence.

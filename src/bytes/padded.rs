@@ -39,7 +39,8 @@ impl<const CHUNK: usize> Padded<CHUNK> {
         self.padded.clear();
         write(&mut self.padded);
         self.len = self.padded.len();
-        self.padded.resize(self.len + CHUNK, 0);
+        // A copy of known size, not a fill of a computed one.
+        self.padded.extend_from_slice(&[0; CHUNK]);
     }
 
     pub fn len(&self) -> usize {

@@ -43,8 +43,6 @@ pub struct JsonLines {
     /// which every record line of that batch ends with.
     batch_tail: Padded<128>,
     batch_tail_of: Option<u64>,
-    /// Where the batch tail is built.
-    batch_text: Vec<u8>,
     /// Record offsets and timestamps, whose text is mostly reused.
     offsets: IntWriter,
     timestamps: IntWriter,
@@ -66,7 +64,6 @@ impl JsonLines {
             record_head: Padded::default(),
             batch_tail: Padded::default(),
             batch_tail_of: None,
-            batch_text: Vec::new(),
             offsets: IntWriter::default(),
             timestamps: IntWriter::default(),
             last_good_offset: None,
@@ -294,11 +291,10 @@ impl JsonLines {
     fn batch_tail_for(&mut self, batch: &Batch<'_>) {
         if self.batch_tail_of != Some(batch.position) {
             self.batch_tail_of = Some(batch.position);
-            self.batch_text.clear();
-            let mut text = Room::new(&mut self.batch_text, BATCH_TAIL);
-            batch_tail(&mut text, batch, &mut self.offsets);
-            drop(text);
-            self.batch_tail.set(&self.batch_text);
+            // Built in place: no second copy of it per batch.
+            let offsets = &mut self.offsets;
+            self.batch_tail
+                .set_with(|text| batch_tail(&mut Room::new(text, BATCH_TAIL), batch, offsets));
         }
     }
 

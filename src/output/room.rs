@@ -97,23 +97,8 @@ impl<'v, const GROWS: bool> Room<'v, GROWS> {
 
     /// Bytes written so far, counted from the start of the `Vec`.
     #[inline(always)]
-    pub fn len(&self) -> usize {
+    fn len(&self) -> usize {
         self.at as usize - self.base as usize
-    }
-
-    /// Whether the `Vec` (with what is written so far) is empty.
-    #[inline(always)]
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-
-    /// Cuts what is written back to `len` bytes from the start of the `Vec`.
-    #[inline]
-    pub fn truncate(&mut self, len: usize) {
-        if len < self.len() {
-            // SAFETY: `len` is below the written length.
-            self.at = unsafe { self.base.add(len) };
-        }
     }
 
     /// Appends `bytes`.
@@ -262,14 +247,12 @@ mod tests {
             let mut padded = [0u8; 32];
             padded[..3].copy_from_slice(b"two");
             room.chunk(&padded, 3);
-            let mark = room.len();
             room.slice(b" three");
-            room.truncate(mark);
             room.with_vec(|v| v.extend_from_slice(b" four"));
             room.put(b"!");
-            assert_eq!(room.len(), 19);
+            assert_eq!(room.len(), 25);
         }
-        assert_eq!(vec, b"head, one two four!");
+        assert_eq!(vec, b"head, one two three four!");
     }
 
     #[test]

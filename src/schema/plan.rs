@@ -128,12 +128,8 @@ impl JsonKey {
     }
 
     /// The length of `,"name":`.
-    pub fn len(&self) -> usize {
+    fn len(&self) -> usize {
         self.len
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.len == 0
     }
 
     /// The key without its comma if `first`, as the first bytes of a

@@ -640,14 +640,8 @@ mod tests {
     fn huge_values_print_in_a_growing_room() {
         use crate::output::room::SLACK;
         use crate::schema::{metadata_schema_by_name, plan};
-        let compact = |out: &mut Vec<u8>, mut n: usize| {
-            n += 1;
-            while n >= 0x80 {
-                out.push(n as u8 | 0x80);
-                n >>= 7;
-            }
-            out.push(n as u8);
-        };
+        // A compact length: N + 1.
+        let compact = |out: &mut Vec<u8>, n: usize| unsigned_varint(out, n as u32 + 1);
         let topic = plan::of(metadata_schema_by_name("TOPIC_RECORD").expect("schema"), 0);
         let mut body = Vec::new();
         let name: Vec<u8> = (0..450_000).map(|i| [b'a', b'"', 0x01][i % 3]).collect();

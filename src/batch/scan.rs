@@ -355,11 +355,24 @@ impl Scanner {
         if !crc_valid && self.mode == Mode::Recover {
             return self.crc_mismatch(avail, size, remaining, header_bytes);
         }
+        self.take_batch(bytes, BatchHeader::from_bytes(header_bytes), crc_valid)
+    }
+
+    /// The batch of `bytes` at `self.pos`, read past.
+    #[inline(always)]
+    fn take_batch<'w>(
+        &mut self,
+        bytes: &'w [u8],
+        header: BatchHeader,
+        crc_valid: bool,
+    ) -> Step<'w> {
+        let position = self.pos;
+        let size = bytes.len() as u64;
         self.pos += size;
         self.crc_credit += CRC_CREDIT_PER_BYTE * size;
         Step::Event(Event::Batch(Batch {
-            position: pos,
-            header: BatchHeader::from_bytes(header_bytes),
+            position,
+            header,
             bytes,
             crc_valid,
         }))
@@ -396,14 +409,7 @@ impl Scanner {
                 }));
             }
         }
-        self.pos += size;
-        self.crc_credit += CRC_CREDIT_PER_BYTE * size;
-        Step::Event(Event::Batch(Batch {
-            position: pos,
-            header,
-            bytes: &avail[..size as usize],
-            crc_valid: false,
-        }))
+        self.take_batch(&avail[..size as usize], header, false)
     }
 
     /// Damage at `self.pos`. In Kafka mode, damage that Kafka reports as

@@ -7,6 +7,7 @@
 use super::plan::{self, FieldPlan, PlanType, StructPlan};
 use super::types::Schema;
 use super::value::{Decoded, Node, UnknownTag};
+use super::walk;
 use crate::bytes::wire::{
     WireError, WireResult, be_f64, be_i8, be_i16, be_i32, be_i64, be_u16, fail, take_bytes,
     unsigned_varint,
@@ -122,32 +123,17 @@ fn fixed_scalar<'a>(field: &FieldPlan, input: &'a [u8]) -> Option<(&'a [u8], Nod
     if field.array {
         return None;
     }
+    let int = || walk::fixed_int(field.ty, input).ok();
     match field.ty {
-        PlanType::Bool => fixed(input).map(|(rest, [v])| (rest, Node::Bool(v != 0))),
-        PlanType::Int8 => fixed_int(input, |b| i8::from_be_bytes(b).into()),
-        PlanType::Int16 => fixed_int(input, |b| i16::from_be_bytes(b).into()),
-        PlanType::Uint16 => fixed_int(input, |b| u16::from_be_bytes(b).into()),
-        PlanType::Int32 => fixed_int(input, |b| i32::from_be_bytes(b).into()),
-        PlanType::Int64 => fixed_int(input, i64::from_be_bytes),
-        PlanType::Uuid => fixed(input).map(|(rest, b)| (rest, Node::Uuid(b))),
+        PlanType::Bool => int().map(|(rest, v)| (rest, Node::Bool(v != 0))),
+        PlanType::Int8 | PlanType::Int16 | PlanType::Uint16 | PlanType::Int32 | PlanType::Int64 => {
+            int().map(|(rest, v)| (rest, Node::Int(v)))
+        }
+        PlanType::Uuid => walk::fixed(input)
+            .ok()
+            .map(|(rest, &b)| (rest, Node::Uuid(b))),
         _ => None,
     }
-}
-
-/// An integer of `N` bytes, and the bytes after it.
-#[inline(always)]
-fn fixed_int<'a, const N: usize>(
-    input: &'a [u8],
-    int: impl Fn([u8; N]) -> i64,
-) -> Option<(&'a [u8], Node<'a>)> {
-    fixed(input).map(|(rest, b)| (rest, Node::Int(int(b))))
-}
-
-/// The first `N` bytes, and the bytes after them.
-#[inline(always)]
-fn fixed<const N: usize>(input: &[u8]) -> Option<(&[u8], [u8; N])> {
-    let (bytes, rest) = input.split_first_chunk::<N>()?;
-    Some((rest, *bytes))
 }
 
 /// A field's value: a scalar, a struct, or an array of either.

@@ -359,9 +359,10 @@ fn field_value<'a, V: Visitor<'a>>(
     Ok(input)
 }
 
-/// A fixed-width integer (or boolean) value, widened.
+/// A fixed-width integer (or boolean) value, widened (the node decoder
+/// reads its scalars with it too).
 #[inline]
-fn fixed_int(ty: PlanType, input: &[u8]) -> Result<(&[u8], i64), Malformed> {
+pub(super) fn fixed_int(ty: PlanType, input: &[u8]) -> Result<(&[u8], i64), Malformed> {
     #[inline]
     fn be<const N: usize>(
         input: &[u8],
@@ -382,7 +383,7 @@ fn fixed_int(ty: PlanType, input: &[u8]) -> Result<(&[u8], i64), Malformed> {
 
 /// `N` bytes off the front.
 #[inline]
-fn fixed<const N: usize>(input: &[u8]) -> Result<(&[u8], &[u8; N]), Malformed> {
+pub(super) fn fixed<const N: usize>(input: &[u8]) -> Result<(&[u8], &[u8; N]), Malformed> {
     let (bytes, rest) = input.split_first_chunk::<N>().ok_or(Malformed)?;
     Ok((rest, bytes))
 }
